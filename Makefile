@@ -1,0 +1,82 @@
+# Early Help: `make run` to try it, `make test` to prove it. `make help` lists every target.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+
+-include .env
+export
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List every target
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMPS):
+	@mkdir -p $(STAMPS)
+
+$(STAMPS)/python: pyproject.toml constraints.txt | $(STAMPS)
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json | $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+static/build/app.css: $(STAMPS)/node $(wildcard static/scss/*.scss)
+	npm run --silent build:css
+
+.PHONY: install
+install: $(STAMPS)/python $(STAMPS)/node static/build/app.css ## Create .venv, install Python and npm packages, build the CSS
+
+.PHONY: collectstatic
+collectstatic: install ## Collect static files (GOV.UK Frontend assets included) into staticfiles/
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+.PHONY: migrate
+migrate: install ## Apply database migrations (SQLite unless DATABASE_URL is set)
+	$(BIN)/python manage.py migrate --noinput
+
+.PHONY: seed
+seed: migrate ## Load synthetic demo data if the database has no families yet
+	$(BIN)/python manage.py seed_demo --if-empty
+
+.PHONY: run
+run: collectstatic seed ## Set up, migrate, seed demo data and serve on http://127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+.PHONY: test
+test: install ## Set up and run the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install ## Check code style with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: format
+format: install ## Reformat the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+.PHONY: worker
+worker: install ## Run a Celery worker (needs REDIS_URL)
+	$(BIN)/celery -A earlyhelp worker --loglevel=INFO --concurrency=2
+
+.PHONY: constraints
+constraints: install ## Re-pin every installed Python package into constraints.txt
+	@{ echo '# Every installed package, pinned, so a fresh clone installs exactly what CI tested.'; \
+	   echo '# Regenerate with: make constraints'; \
+	   $(BIN)/pip freeze --exclude-editable; } > constraints.txt
+
+.PHONY: ci
+ci: ## Run what CI runs (.ci/run): services, Chromium, then make test on PostgreSQL and Redis
+	bash .ci/run
+
+.PHONY: clean
+clean: ## Remove the virtualenv, node_modules, built assets and the SQLite database
+	rm -rf $(VENV) node_modules $(STAMPS) static/build staticfiles db.sqlite3

@@ -1,0 +1,358 @@
+"""Synthetic demo data: York's agencies and teams, one demo user per role, and N families.
+
+Everything is made up (Faker en_GB) and deterministic for a given --seed. Never run in production.
+"""
+
+import random
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from faker import Faker
+from simple_history.utils import bulk_create_with_history
+
+from cases.models import Family, FamilyMember, Person, PersonAddress, Relationship
+from cases.services import REFERENCE_ALPHABET, family_access_grant, family_restricted_allow
+from earlyhelp.accounts.models import User
+from earlyhelp.accounts.services import service_account_get
+from earlyhelp.audit.context import acting_as
+from earlyhelp.core import perms
+from earlyhelp.core.roles import roles_sync
+from locality.models import Agency, LocalAreaTeam, PostcodeSector, Team
+from locality.services import membership_add
+
+DEMO_PASSWORD = "Early-help-demo-2026"
+DEMO_DOMAIN = "example.org"
+BATCH = 1000
+
+AGENCIES = [
+    ("City of York Council", Agency.Type.LOCAL_AUTHORITY, "", None),
+    ("Heworth Green Primary School (demo)", Agency.Type.SCHOOL, "900001", "tang-hall"),
+    ("Hob Moor Lane Primary School (demo)", Agency.Type.SCHOOL, "900002", "hob-moor"),
+    ("Clifton Moor Academy (demo)", Agency.Type.SCHOOL, "900003", "clifton"),
+    ("Ouse Valley Secondary School (demo)", Agency.Type.SCHOOL, "900004", None),
+    ("Little Acorns Nursery (demo)", Agency.Type.EARLY_YEARS, "EY900005", None),
+    ("York Health Visiting Service (demo)", Agency.Type.HEALTH, "", None),
+    ("Minster Medical Practice (demo)", Agency.Type.GP, "B90001", None),
+    ("Riverside Surgery (demo)", Agency.Type.GP, "B90002", None),
+    ("Police (demo)", Agency.Type.POLICE, "", None),
+    ("Housing Services (demo)", Agency.Type.HOUSING, "", None),
+    ("Family Friends Voluntary Project (demo)", Agency.Type.VOLUNTARY, "", None),
+]
+ROLE_USERS = [
+    # (role, e-mail local part, full name, job title, agency, team name, team's LAT slug or "each")
+    (
+        perms.PARTNER_PRACTITIONER,
+        "partner.school",
+        "Sam Partner",
+        "Designated safeguarding lead",
+        "Heworth Green Primary School (demo)",
+        "Safeguarding",
+        None,
+    ),
+    (
+        perms.PARTNER_PRACTITIONER,
+        "partner.health",
+        "Harper Health",
+        "Health visitor",
+        "York Health Visiting Service (demo)",
+        "Health visiting",
+        None,
+    ),
+    (
+        perms.LEAD_PRACTITIONER,
+        "lead",
+        "Lee Lead",
+        "Lead practitioner",
+        "City of York Council",
+        "Local Area Team",
+        "each",
+    ),
+    (
+        perms.CFS_WORKER,
+        "cfs",
+        "Casey Support",
+        "Child and family support worker",
+        "City of York Council",
+        "Local Area Team",
+        "each",
+    ),
+    (
+        perms.LAT_MANAGER,
+        "manager",
+        "Morgan Manager",
+        "Local Area Team manager",
+        "City of York Council",
+        "Local Area Team",
+        "each",
+    ),
+    (perms.MASH_SCREENER, "mash.screener", "Sasha Screener", "MASH screener", "City of York Council", "MASH", None),
+    (perms.MASH_MANAGER, "mash.manager", "Mo Decider", "MASH manager", "City of York Council", "MASH", None),
+    (
+        perms.SF_OFFICER,
+        "sf.officer",
+        "Frankie Families",
+        "Supporting Families officer",
+        "City of York Council",
+        "Supporting Families",
+        None,
+    ),
+    (
+        perms.PERFORMANCE_ANALYST,
+        "analyst",
+        "Ari Analyst",
+        "Performance analyst",
+        "City of York Council",
+        "Performance",
+        None,
+    ),
+    (
+        perms.IG_OFFICER,
+        "ig.officer",
+        "Indy Governance",
+        "Information governance officer",
+        "City of York Council",
+        "Information governance",
+        None,
+    ),
+    (
+        perms.SYSTEM_ADMINISTRATOR,
+        "admin",
+        "Alex Admin",
+        "System administrator",
+        "City of York Council",
+        "Systems",
+        None,
+    ),
+]
+
+
+def nhs_number_for(serial: int) -> str | None:
+    """A valid NHS number in the 999 test range, or None when the serial gives no valid check digit."""
+    stem = f"999{serial:06d}"
+    total = sum(int(d) * w for d, w in zip(stem, range(10, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return None if check == 10 else f"{stem}{check}"
+
+
+def demo_email(local: str, lat_slug: str | None = None) -> str:
+    return f"{local}.{lat_slug}@{DEMO_DOMAIN}" if lat_slug else f"{local}@{DEMO_DOMAIN}"
+
+
+class Command(BaseCommand):
+    help = "Load synthetic demo data: agencies, teams, one user per role, and --families families."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--families", type=int, default=60)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when families already exist")
+
+    def handle(self, *args, families: int, seed: int, if_empty: bool, **options) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo makes demo accounts with a published password: never in production.")
+        if if_empty and Family.objects.exists():
+            self.stdout.write("Families already exist; demo data left as it is.")
+            return
+        roles_sync()
+        seeder = service_account_get(name="seed-demo")
+        with acting_as(seeder):
+            agencies = self._agencies()
+            users = self._users(agencies)
+            created = self._families(count=families, seed=seed, seeder=seeder, agencies=agencies)
+            self._grants(created, users)
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready: {len(created)} families added. Password: {DEMO_PASSWORD}")
+        )
+
+    @transaction.atomic
+    def _agencies(self) -> dict[str, Agency]:
+        teams = {t.slug: t for t in LocalAreaTeam.objects.all()}
+        agencies = {}
+        for name, type_, code, lat in AGENCIES:
+            agencies[name], _ = Agency.objects.get_or_create(
+                name=name, defaults={"type": type_, "code": code, "local_area_team": teams.get(lat)}
+            )
+        return agencies
+
+    @transaction.atomic
+    def _users(self, agencies: dict[str, Agency]) -> dict[str, User]:
+        users = {}
+        lats = list(LocalAreaTeam.objects.all())
+        for role, local, name, job, agency_name, team_name, per_lat in ROLE_USERS:
+            places = [(lat, f"{team_name}: {lat.name}") for lat in lats] if per_lat else [(None, team_name)]
+            for lat, full_team_name in places:
+                email = demo_email(local, lat.slug if lat else None)
+                user = User.objects.filter(email=email).first()
+                if user is None:
+                    user = User.objects.create_user(
+                        email,
+                        DEMO_PASSWORD,
+                        full_name=f"{name} ({lat.name})" if lat else name,
+                        job_title=job,
+                        agency=agencies[agency_name],
+                        is_staff=role == perms.SYSTEM_ADMINISTRATOR,
+                    )
+                team, _ = Team.objects.get_or_create(
+                    agency=agencies[agency_name], name=full_team_name, defaults={"local_area_team": lat}
+                )
+                membership_add(user=user, team=team, role=role)
+                users[email] = user
+        return users
+
+    def _families(self, *, count: int, seed: int, seeder: User, agencies: dict[str, Agency]) -> list[Family]:
+        """Create `count` families in batches, each batch with its history rows in bulk."""
+        rng = random.Random(seed)
+        fake = Faker("en_GB")
+        fake.seed_instance(seed)
+        context = {
+            "lats": list(LocalAreaTeam.objects.all()),
+            "districts": {s.code: s.local_area_team_id for s in PostcodeSector.objects.all()},
+            "schools": [a for a in agencies.values() if a.type == Agency.Type.SCHOOL],
+            "gps": [a for a in agencies.values() if a.type == Agency.Type.GP],
+            "references": set(Family.objects.values_list("reference", flat=True)),
+            "serial": Person.objects.count() + 1,
+        }
+        created: list[Family] = []
+        for start in range(0, count, BATCH):
+            with transaction.atomic():
+                size = min(BATCH, count - start)
+                families = [self._family(rng, fake, context) for _ in range(size)]
+                plans = [self._plan_people(rng, fake, family.name, date.today()) for family in families]
+                bulk_create_with_history(families, Family, default_user=seeder, batch_size=BATCH)
+                people = self._people(rng, plans, context)
+                bulk_create_with_history(people, Person, default_user=seeder, batch_size=BATCH)
+                members, relationships, addresses = self._links(rng, families, plans)
+                bulk_create_with_history(members, FamilyMember, default_user=seeder, batch_size=BATCH)
+                bulk_create_with_history(relationships, Relationship, default_user=seeder, batch_size=BATCH)
+                bulk_create_with_history(addresses, PersonAddress, default_user=seeder, batch_size=BATCH)
+                created.extend(families)
+            self.stdout.write(f"  {len(created)} of {count} families")
+        return created
+
+    def _family(self, rng: random.Random, fake: Faker, context: dict) -> Family:
+        lat = rng.choice(context["lats"])
+        district = rng.choice([code for code, lat_id in context["districts"].items() if lat_id == lat.pk])
+        letters = "ABDEFGHJLNPQRSTUWXYZ"
+        reference = ""
+        while not reference or reference in context["references"]:
+            reference = "EH-" + "".join(rng.choice(REFERENCE_ALPHABET) for _ in range(8))
+        context["references"].add(reference)
+        return Family(
+            reference=reference,
+            name=fake.last_name(),
+            local_area_team=lat,
+            address_line_1=f"{rng.randint(1, 199)} {fake.street_name()}",
+            town="York",
+            postcode=f"{district} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}",
+            restricted=rng.random() < 0.03,
+        )
+
+    def _people(self, rng: random.Random, plans: list, context: dict) -> list[Person]:
+        """Fill in the fields `save()` or a form would: NHS number, search name, school and GP."""
+        people = []
+        today = date.today()
+        for plan in plans:
+            for person, role, _flags in plan:
+                person.nhs_number = nhs_number_for(context["serial"]) or ""
+                context["serial"] += 1
+                person.search_name = f"{person.first_name} {person.last_name}".lower()
+                is_pupil = role == FamilyMember.Role.CHILD and (person.age_on(today) or 0) >= 4
+                person.school = rng.choice(context["schools"]) if is_pupil else None
+                person.gp_practice = rng.choice(context["gps"])
+                people.append(person)
+        return people
+
+    def _links(self, rng: random.Random, families: list[Family], plans: list) -> tuple[list, list, list]:
+        """Memberships, relationships (parents, partners, siblings) and current addresses."""
+        members, relationships, addresses = [], [], []
+        for family, plan in zip(families, plans, strict=True):
+            adults = [p for p, role, _ in plan if role != FamilyMember.Role.CHILD]
+            children = [p for p, role, _ in plan if role == FamilyMember.Role.CHILD]
+            for person, role, flags in plan:
+                members.append(FamilyMember(family=family, person=person, role=role, **flags))
+                moved_in = date.today() - timedelta(days=rng.randint(30, 3000))
+                addresses.append(
+                    PersonAddress(
+                        person=person,
+                        address_line_1=family.address_line_1,
+                        town=family.town,
+                        postcode=family.postcode,
+                        moved_in=moved_in,
+                    )
+                )
+            for adult in adults:
+                kind = Relationship.Kind.MOTHER if adult.sex == "female" else Relationship.Kind.FATHER
+                relationships.extend(Relationship(family=family, person=adult, relative=c, kind=kind) for c in children)
+            if len(adults) == 2:
+                relationships.append(
+                    Relationship(family=family, person=adults[0], relative=adults[1], kind=Relationship.Kind.PARTNER)
+                )
+            relationships.extend(
+                Relationship(family=family, person=a, relative=b, kind=Relationship.Kind.SIBLING)
+                for i, a in enumerate(children)
+                for b in children[i + 1 :]
+            )
+        return members, relationships, addresses
+
+    def _plan_people(self, rng: random.Random, fake: Faker, surname: str, today: date) -> list:
+        """One or two adults and one to four children (sometimes an unborn baby)."""
+        plan = []
+        mother = Person(
+            first_name=fake.first_name_female(),
+            last_name=surname,
+            sex="female",
+            date_of_birth=today - timedelta(days=rng.randint(19 * 365, 45 * 365)),
+            ethnicity=rng.choice(["WBRI", "WBRI", "WBRI", "WOTH", "MWAS", "APKN", "BAFR", "CHNE", "WROM"]),
+            first_language=rng.choice(["English"] * 8 + ["Polish", "Urdu"]),
+        )
+        plan.append((mother, FamilyMember.Role.PARENT, {"parental_responsibility": True, "main_carer": True}))
+        if rng.random() < 0.6:
+            father = Person(
+                first_name=fake.first_name_male(),
+                last_name=surname if rng.random() < 0.7 else fake.last_name(),
+                sex="male",
+                date_of_birth=today - timedelta(days=rng.randint(19 * 365, 50 * 365)),
+                ethnicity=mother.ethnicity,
+                first_language=mother.first_language,
+            )
+            plan.append(
+                (
+                    father,
+                    FamilyMember.Role.PARENT,
+                    {"parental_responsibility": True, "in_household": rng.random() < 0.7},
+                )
+            )
+        for _ in range(rng.randint(1, 4)):
+            sex = rng.choice(["male", "female"])
+            child = Person(
+                first_name=fake.first_name_male() if sex == "male" else fake.first_name_female(),
+                last_name=surname,
+                sex=sex,
+                ethnicity=mother.ethnicity,
+                first_language=mother.first_language,
+                date_of_birth=today - timedelta(days=rng.randint(30, 17 * 365)),
+                disability=rng.random() < 0.05,
+                sen_status=rng.choice(["none"] * 8 + ["sen_support", "ehcp"]),
+            )
+            plan.append((child, FamilyMember.Role.CHILD, {}))
+        if rng.random() < 0.05:
+            unborn = Person(
+                first_name="Baby",
+                last_name=surname,
+                expected_date_of_birth=today + timedelta(days=rng.randint(20, 250)),
+            )
+            plan.append((unborn, FamilyMember.Role.CHILD, {}))
+        return plan
+
+    @transaction.atomic
+    def _grants(self, families: list[Family], users: dict[str, User]) -> None:
+        """Give each partner practitioner a few families, and a manager a restricted family."""
+        ordinary = [f for f in families if not f.restricted]
+        for index, email in enumerate((demo_email("partner.school"), demo_email("partner.health"))):
+            for family in ordinary[index * 3 : index * 3 + 3]:
+                family_access_grant(family=family, user=users[email])
+        restricted = [f for f in families if f.restricted]
+        if restricted:
+            lat = restricted[0].local_area_team
+            family_restricted_allow(family=restricted[0], user=users[demo_email("manager", lat.slug)])

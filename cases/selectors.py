@@ -1,0 +1,247 @@
+"""Permission-aware reads of people and families. Every page about a family starts here."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from cases.models import (
+    Family,
+    FamilyMember,
+    FamilyUserObjectPermission,
+    Person,
+    PersonAddress,
+    ProfessionalInvolvement,
+    Relationship,
+)
+from earlyhelp.core.perms import ACCESS_FAMILY, ACCESS_RESTRICTED_FAMILY, VIEW_FAMILY
+from earlyhelp.core.validators import nhs_number_normalise, postcode_normalise
+from locality.selectors import team_ids_with_case_access
+
+DUPLICATE_NAME_SIMILARITY = 0.25
+SEARCH_NAME_SIMILARITY = 0.3
+
+
+def _granted_family_ids(user, codename: str) -> QuerySet:
+    return FamilyUserObjectPermission.objects.filter(user=user, permission__codename=codename).values(
+        "content_object_id"
+    )
+
+
+def families_visible_to(user) -> QuerySet[Family]:
+    """The families `user` may see: their teams' (rule 1), their grants (rule 2), the allow-list (rule 4).
+
+    Restricted families are left out of rules 1 and 2. Anyone without the role permission to
+    look at families at all sees none.
+    """
+    if not (user.is_authenticated and user.is_active and user.has_perm(VIEW_FAMILY)):
+        return Family.objects.none()
+    ordinary = Q(local_area_team__in=team_ids_with_case_access(user)) | Q(
+        pk__in=_granted_family_ids(user, ACCESS_FAMILY)
+    )
+    allow_listed = Q(pk__in=_granted_family_ids(user, ACCESS_RESTRICTED_FAMILY))
+    return Family.objects.filter((Q(restricted=False) & ordinary) | allow_listed)
+
+
+def people_visible_to(user) -> QuerySet[Person]:
+    """People who belong to a family `user` may see; restricted people only through the allow-list."""
+    visible_families = families_visible_to(user)
+    in_visible = FamilyMember.objects.filter(family__in=visible_families).values("person_id")
+    in_allow_listed = FamilyMember.objects.filter(
+        family__in=Family.objects.filter(pk__in=_granted_family_ids(user, ACCESS_RESTRICTED_FAMILY))
+    ).values("person_id")
+    return Person.objects.filter(Q(pk__in=in_visible) & (Q(restricted=False) | Q(pk__in=in_allow_listed)))
+
+
+def family_list(*, user, team_id: int | None = None, status: str = "") -> QuerySet[Family]:
+    """The family list page: visible families with their team, newest changes last by name."""
+    families = families_visible_to(user).select_related("local_area_team")
+    if team_id:
+        families = families.filter(local_area_team_id=team_id)
+    if status:
+        families = families.filter(status=status)
+    return families.order_by("name", "reference")
+
+
+def family_get(*, user, uuid) -> Family:
+    """One family `user` may see, or 404 (never 403: outsiders learn nothing)."""
+    try:
+        return families_visible_to(user).select_related("local_area_team", "ward").get(uuid=uuid)
+    except (Family.DoesNotExist, ValueError):
+        raise Http404("No such family") from None
+
+
+def family_page(*, user, uuid) -> Family:
+    """A family with everything its overview page shows, in a fixed number of queries."""
+    family = family_get(user=user, uuid=uuid)
+    visible_people = people_visible_to(user)
+    members = (
+        FamilyMember.objects.filter(family=family, person__in=visible_people)
+        .select_related("person")
+        .order_by("role", "person__date_of_birth", "person__last_name")
+    )
+    relationships = Relationship.objects.filter(
+        family=family, person__in=visible_people, relative__in=visible_people
+    ).select_related("person", "relative")
+    family.visible_members = list(members)
+    family.visible_relationships = list(relationships)
+    family.involvement_list = list(
+        family.involvements.select_related("agency", "person").filter(
+            Q(person__isnull=True) | Q(person__in=visible_people)
+        )
+    )
+    return family
+
+
+def person_get(*, user, uuid) -> Person:
+    """One person `user` may see, or 404."""
+    try:
+        return people_visible_to(user).select_related("school", "gp_practice").get(uuid=uuid)
+    except (Person.DoesNotExist, ValueError):
+        raise Http404("No such person") from None
+
+
+def person_page(*, user, uuid) -> Person:
+    """A person with the visible families they belong to and their address history."""
+    person = person_get(user=user, uuid=uuid)
+    person.visible_memberships = list(
+        FamilyMember.objects.filter(person=person, family__in=families_visible_to(user)).select_related(
+            "family", "family__local_area_team"
+        )
+    )
+    person.address_list = list(person.addresses.all())
+    return person
+
+
+def family_member_get(*, user, family: Family, uuid) -> FamilyMember:
+    """A member of a family `user` can see, whose person `user` can also see, or 404."""
+    try:
+        return FamilyMember.objects.select_related("person").get(
+            family=family, uuid=uuid, person__in=people_visible_to(user)
+        )
+    except (FamilyMember.DoesNotExist, ValueError):
+        raise Http404("No such member") from None
+
+
+def _grouped(rows) -> dict[int, list]:
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(row.id, []).append(row)
+    return grouped
+
+
+def family_histories(*, user, family: Family) -> list[tuple[str, list]]:
+    """The change history of a family and its members, relationships and involvements.
+
+    History of people `user` may not see (restricted) is left out.
+    """
+    visible = {p.pk: p for p in people_visible_to(user).filter(memberships__family=family)}
+    histories: list[tuple[str, list]] = [("Family details", list(family.history.select_related("history_user")))]
+    members = FamilyMember.history.filter(family_id=family.pk).select_related("history_user")
+    for rows in _grouped(members).values():
+        if rows[0].person_id in visible:
+            histories.append((f"Member: {visible[rows[0].person_id]}", rows))
+    relationships = Relationship.history.filter(family_id=family.pk).select_related("history_user")
+    for rows in _grouped(relationships).values():
+        if rows[0].person_id in visible and rows[0].relative_id in visible:
+            histories.append(("Relationship", rows))
+    involvements = ProfessionalInvolvement.history.filter(family_id=family.pk).select_related("history_user")
+    for rows in _grouped(involvements).values():
+        if rows[0].person_id is None or rows[0].person_id in visible:
+            histories.append(("Professional involvement", rows))
+    return histories
+
+
+def person_histories(*, person: Person) -> list[tuple[str, list]]:
+    """The change history of a person's details and address history."""
+    histories: list[tuple[str, list]] = [("Personal details", list(person.history.select_related("history_user")))]
+    addresses = PersonAddress.history.filter(person_id=person.pk).select_related("history_user")
+    histories.extend(("Address", rows) for rows in _grouped(addresses).values())
+    return histories
+
+
+def _trigram_available() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _name_filter(queryset: QuerySet[Person], name: str, threshold: float) -> QuerySet[Person]:
+    """Typo-tolerant on PostgreSQL (trigram similarity), plain word matching elsewhere."""
+    name = " ".join(name.lower().split())
+    if _trigram_available():
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        return (
+            queryset.annotate(similarity=TrigramSimilarity("search_name", name))
+            .filter(Q(similarity__gte=threshold) | Q(search_name__contains=name))
+            .order_by("-similarity", "last_name", "first_name")
+        )
+    for word in name.split():
+        queryset = queryset.filter(Q(search_name__contains=word) | Q(other_names__icontains=word))
+    return queryset.order_by("last_name", "first_name")
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    name: str = ""
+    date_of_birth: date | None = None
+    nhs_number: str = ""
+    postcode: str = ""
+
+    def describe(self) -> str:
+        parts = [
+            f"name={self.name}" if self.name else "",
+            f"dob={self.date_of_birth.isoformat()}" if self.date_of_birth else "",
+            f"nhs={self.nhs_number}" if self.nhs_number else "",
+            f"postcode={self.postcode}" if self.postcode else "",
+        ]
+        return ", ".join(p for p in parts if p)
+
+
+def person_search(*, user, criteria: SearchCriteria) -> QuerySet[Person]:
+    """People `user` may see who match every given criterion, best name match first.
+
+    Out-of-scope and restricted people never appear, so counts reveal nothing either.
+    """
+    people = people_visible_to(user)
+    if criteria.nhs_number:
+        people = people.filter(nhs_number=nhs_number_normalise(criteria.nhs_number))
+    if criteria.date_of_birth:
+        people = people.filter(
+            Q(date_of_birth=criteria.date_of_birth) | Q(expected_date_of_birth=criteria.date_of_birth)
+        )
+    if criteria.postcode:
+        postcode = postcode_normalise(criteria.postcode)
+        people = people.filter(Q(memberships__family__postcode=postcode) | Q(addresses__postcode=postcode)).distinct()
+    if criteria.name:
+        people = _name_filter(people, criteria.name, SEARCH_NAME_SIMILARITY)
+    else:
+        people = people.order_by("last_name", "first_name")
+    visible_memberships = FamilyMember.objects.filter(family__in=families_visible_to(user)).select_related(
+        "family", "family__local_area_team"
+    )
+    return people.prefetch_related(Prefetch("memberships", queryset=visible_memberships, to_attr="visible_memberships"))
+
+
+def person_duplicates(
+    *, user, first_name: str, last_name: str, date_of_birth: date | None, nhs_number: str = ""
+) -> list[Person]:
+    """Possible existing records for a person about to be created, among those `user` may see.
+
+    A match is the same NHS number, or the same date of birth with the same or a similar name.
+    """
+    people = people_visible_to(user)
+    matches: dict[int, Person] = {}
+    if nhs_number:
+        for person in people.filter(nhs_number=nhs_number_normalise(nhs_number)):
+            matches[person.pk] = person
+    if date_of_birth:
+        same_day = people.filter(Q(date_of_birth=date_of_birth) | Q(expected_date_of_birth=date_of_birth))
+        if _trigram_available():
+            similar = _name_filter(same_day, f"{first_name} {last_name}", DUPLICATE_NAME_SIMILARITY)
+        else:
+            similar = same_day.filter(Q(last_name__iexact=last_name.strip()) | Q(first_name__iexact=first_name.strip()))
+        for person in similar[:20]:
+            matches.setdefault(person.pk, person)
+    return list(matches.values())

@@ -1,0 +1,248 @@
+"""Writes for people and families. Each runs in one transaction and validates before saving."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from cases.models import Family, FamilyMember, Person, PersonAddress, ProfessionalInvolvement, Relationship
+from cases.selectors import families_visible_to
+from earlyhelp.core.perms import ACCESS_FAMILY, ACCESS_RESTRICTED_FAMILY, OVERRIDE_FAMILY_TEAM
+from earlyhelp.core.validators import nhs_number_normalise, postcode_normalise
+from locality.models import LocalAreaTeam
+from locality.selectors import local_area_team_for_postcode
+
+REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"
+
+
+class FamilyError(Exception):
+    """A change to a family that the rules refuse; the message is shown to the user."""
+
+
+def family_reference_new() -> str:
+    """A short, unguessable, unambiguous reference such as EH-K7Q3MX9A."""
+    while True:
+        reference = "EH-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+        if not Family.objects.filter(reference=reference).exists():
+            return reference
+
+
+def _team_for(*, user, postcode: str, chosen: LocalAreaTeam | None) -> tuple[LocalAreaTeam, bool]:
+    """The family's team: the postcode's, unless a manager chose another. Returns (team, overridden)."""
+    by_postcode = local_area_team_for_postcode(postcode)
+    if chosen is None or chosen == by_postcode:
+        if by_postcode is None:
+            raise ValidationError(
+                {"local_area_team": "This postcode is outside the areas we know. Choose the Local Area Team"}
+            )
+        return by_postcode, False
+    if by_postcode is not None and not user.has_perm(OVERRIDE_FAMILY_TEAM):
+        raise ValidationError(
+            {
+                "local_area_team": (
+                    f"This postcode is covered by {by_postcode}. Only a Local Area Team manager can choose another team"
+                )
+            }
+        )
+    return chosen, by_postcode is not None
+
+
+@transaction.atomic
+def family_create(
+    *,
+    user,
+    name: str,
+    address_line_1: str,
+    postcode: str,
+    address_line_2: str = "",
+    town: str = "York",
+    local_area_team: LocalAreaTeam | None = None,
+) -> Family:
+    """Open a record for a family. The creator is granted access if their team would not give it."""
+    postcode = postcode_normalise(postcode)
+    team, overridden = _team_for(user=user, postcode=postcode, chosen=local_area_team)
+    family = Family(
+        reference=family_reference_new(),
+        name=name.strip(),
+        address_line_1=address_line_1.strip(),
+        address_line_2=address_line_2.strip(),
+        town=town.strip(),
+        postcode=postcode,
+        local_area_team=team,
+        team_overridden=overridden,
+    )
+    family.full_clean()
+    family.save()
+    if not families_visible_to(user).filter(pk=family.pk).exists():
+        family_access_grant(family=family, user=user)
+    return family
+
+
+@transaction.atomic
+def family_update(
+    *,
+    user,
+    family: Family,
+    name: str,
+    address_line_1: str,
+    postcode: str,
+    address_line_2: str = "",
+    town: str = "York",
+    local_area_team: LocalAreaTeam | None = None,
+) -> Family:
+    """Change a family's name or address; a new postcode may move it to another team."""
+    postcode = postcode_normalise(postcode)
+    if local_area_team is None and family.team_overridden and postcode == family.postcode:
+        local_area_team = family.local_area_team
+    team, overridden = _team_for(user=user, postcode=postcode, chosen=local_area_team)
+    family.name = name.strip()
+    family.address_line_1 = address_line_1.strip()
+    family.address_line_2 = address_line_2.strip()
+    family.town = town.strip()
+    family.postcode = postcode
+    family.local_area_team = team
+    family.team_overridden = overridden
+    family.full_clean()
+    family.save()
+    return family
+
+
+@transaction.atomic
+def family_status_change(*, family: Family, status: str) -> Family:
+    """Move a family to another status, if the state machine allows it."""
+    if status not in Family.TRANSITIONS.get(family.status, set()):
+        raise FamilyError(f"A family that is {family.get_status_display().lower()} cannot become {status}")
+    family.status = status
+    family.save(update_fields=["status", "updated_at"])
+    return family
+
+
+def family_access_grant(*, family: Family, user) -> None:
+    """Give one practitioner sight of one family (rule 2: partner practitioners)."""
+    assign_perm(f"cases.{ACCESS_FAMILY}", user, family)
+
+
+def family_access_revoke(*, family: Family, user) -> None:
+    """Take away a practitioner's per-family grant."""
+    remove_perm(f"cases.{ACCESS_FAMILY}", user, family)
+
+
+def family_restricted_allow(*, family: Family, user) -> None:
+    """Put a user on a restricted family's allow-list (rule 4)."""
+    assign_perm(f"cases.{ACCESS_RESTRICTED_FAMILY}", user, family)
+
+
+@transaction.atomic
+def person_create(*, user, **fields) -> Person:
+    """Create a person record from validated form data."""
+    fields["nhs_number"] = nhs_number_normalise(fields.get("nhs_number", ""))
+    person = Person(**fields)
+    person.full_clean()
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ValidationError({"nhs_number": "A person with this NHS number already has a record"}) from None
+    return person
+
+
+@transaction.atomic
+def person_update(*, user, person: Person, **fields) -> Person:
+    """Change a person's details."""
+    fields["nhs_number"] = nhs_number_normalise(fields.get("nhs_number", person.nhs_number))
+    for name, value in fields.items():
+        setattr(person, name, value)
+    person.full_clean()
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ValidationError({"nhs_number": "A person with this NHS number already has a record"}) from None
+    return person
+
+
+@transaction.atomic
+def family_member_add(
+    *,
+    user,
+    family: Family,
+    person: Person,
+    role: str,
+    in_household: bool = True,
+    parental_responsibility: bool = False,
+    main_carer: bool = False,
+) -> FamilyMember:
+    """Add an existing person to a family, and record the family's address as theirs if they live there."""
+    if FamilyMember.objects.filter(family=family, person=person).exists():
+        raise FamilyError(f"{person} is already a member of this family")
+    member = FamilyMember(
+        family=family,
+        person=person,
+        role=role,
+        in_household=in_household,
+        parental_responsibility=parental_responsibility,
+        main_carer=main_carer,
+    )
+    member.full_clean()
+    member.save()
+    if in_household and not person.addresses.filter(postcode=family.postcode, moved_out__isnull=True).exists():
+        PersonAddress.objects.create(
+            person=person,
+            address_line_1=family.address_line_1,
+            address_line_2=family.address_line_2,
+            town=family.town,
+            postcode=family.postcode,
+            moved_in=timezone.localdate(),
+        )
+    return member
+
+
+@transaction.atomic
+def family_member_create(*, user, family: Family, person_fields: dict, member_fields: dict) -> FamilyMember:
+    """Create a new person and add them to the family, all or nothing."""
+    person = person_create(user=user, **person_fields)
+    return family_member_add(user=user, family=family, person=person, **member_fields)
+
+
+@transaction.atomic
+def family_member_update(
+    *, user, member: FamilyMember, role: str, in_household: bool, parental_responsibility: bool, main_carer: bool
+) -> FamilyMember:
+    """Change a member's role in the family."""
+    member.role = role
+    member.in_household = in_household
+    member.parental_responsibility = parental_responsibility
+    member.main_carer = main_carer
+    member.full_clean()
+    member.save()
+    return member
+
+
+@transaction.atomic
+def relationship_add(*, user, family: Family, person: Person, relative: Person, kind: str) -> Relationship:
+    """Record that `person` is the `kind` of `relative`; both must be members of the family."""
+    members = set(family.members.values_list("person_id", flat=True))
+    if person.pk not in members or relative.pk not in members:
+        raise FamilyError("Both people must be members of this family")
+    if person.pk == relative.pk:
+        raise FamilyError("Choose two different people")
+    if Relationship.objects.filter(family=family, person=person, relative=relative, kind=kind).exists():
+        raise FamilyError("This relationship is already recorded")
+    relationship = Relationship(family=family, person=person, relative=relative, kind=kind)
+    relationship.full_clean()
+    relationship.save()
+    return relationship
+
+
+@transaction.atomic
+def involvement_add(*, user, family: Family, **fields) -> ProfessionalInvolvement:
+    """Record an agency or practitioner already working with the family or one of its members."""
+    person = fields.get("person")
+    if person is not None and not family.members.filter(person=person).exists():
+        raise FamilyError("The person must be a member of this family")
+    involvement = ProfessionalInvolvement(family=family, **fields)
+    involvement.full_clean()
+    involvement.save()
+    return involvement

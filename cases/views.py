@@ -1,0 +1,264 @@
+"""Pages for finding, creating and looking after families and the people in them."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from cases import selectors, services
+from cases.forms import (
+    FamilyForm,
+    FamilyMemberForm,
+    FamilyMemberRoleForm,
+    InvolvementForm,
+    PersonForm,
+    RelationshipForm,
+    SearchForm,
+)
+from cases.models import Family
+from earlyhelp.audit.selectors import history_entries
+from earlyhelp.audit.services import access_event_record
+from earlyhelp.core import perms
+from earlyhelp.core.forms import errors_from_validation
+from locality.models import LocalAreaTeam
+
+PER_PAGE = 25
+
+
+def _page(request: HttpRequest, items, per_page: int = PER_PAGE):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+@login_required
+@permission_required(perms.VIEW_FAMILY, raise_exception=True)
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    page = None
+    if form.is_valid():
+        criteria = selectors.SearchCriteria(**form.cleaned_data)
+        page = _page(request, selectors.person_search(user=request.user, criteria=criteria))
+        access_event_record(user=request.user, action="search", detail=criteria.describe(), request=request)
+    return render(request, "cases/search.html", {"form": form, "page": page})
+
+
+@login_required
+@permission_required(perms.VIEW_FAMILY, raise_exception=True)
+def family_list(request: HttpRequest) -> HttpResponse:
+    team_id = request.GET.get("team", "")
+    status = request.GET.get("status", "")
+    families = selectors.family_list(
+        user=request.user,
+        team_id=int(team_id) if team_id.isdigit() else None,
+        status=status if status in Family.Status.values else "",
+    )
+    context = {
+        "page": _page(request, families),
+        "teams": LocalAreaTeam.objects.all(),
+        "statuses": Family.Status.choices,
+        "team_id": team_id,
+        "status": status,
+    }
+    return render(request, "cases/family_list.html", context)
+
+
+@login_required
+@permission_required(perms.ADD_FAMILY, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def family_create(request: HttpRequest) -> HttpResponse:
+    form = FamilyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            family = services.family_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            errors_from_validation(form, error)
+        else:
+            messages.success(request, f"Family record {family.reference} created. Now add the people in the family.")
+            return redirect("cases:family_detail", uuid=family.uuid)
+    return render(request, "cases/family_form.html", {"form": form, "title": "Add a family"})
+
+
+@login_required
+@permission_required(perms.VIEW_FAMILY, raise_exception=True)
+def family_detail(request: HttpRequest, uuid) -> HttpResponse:
+    family = selectors.family_page(user=request.user, uuid=uuid)
+    access_event_record(user=request.user, action="view", obj=family, request=request)
+    return render(request, "cases/family_detail.html", {"family": family})
+
+
+@login_required
+@permission_required(perms.CHANGE_FAMILY, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def family_edit(request: HttpRequest, uuid) -> HttpResponse:
+    family = selectors.family_get(user=request.user, uuid=uuid)
+    form = FamilyForm(request.POST or None, instance=family)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.family_update(user=request.user, family=family, **form.cleaned_data)
+        except ValidationError as error:
+            errors_from_validation(form, error)
+        else:
+            messages.success(request, "Family details saved.")
+            return redirect("cases:family_detail", uuid=family.uuid)
+    return render(request, "cases/family_form.html", {"form": form, "family": family, "title": "Change family details"})
+
+
+@login_required
+@permission_required(perms.ADD_FAMILY_MEMBER, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def family_member_add(request: HttpRequest, uuid) -> HttpResponse:
+    """Add a person: an existing record chosen from the duplicate check, or a new one."""
+    family = selectors.family_get(user=request.user, uuid=uuid)
+    form = FamilyMemberForm(request.POST or None, initial={"role": ""})
+    duplicates: list = []
+    if request.method == "POST" and form.is_valid():
+        existing = request.POST.get("existing_person", "")
+        duplicates = selectors.person_duplicates(
+            user=request.user,
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            date_of_birth=form.cleaned_data["date_of_birth"] or form.cleaned_data["expected_date_of_birth"],
+            nhs_number=form.cleaned_data["nhs_number"],
+        )
+        try:
+            if existing:
+                person = next((p for p in duplicates if str(p.uuid) == existing), None)
+                if person is None:
+                    person = selectors.person_get(user=request.user, uuid=existing)
+                member = services.family_member_add(
+                    user=request.user, family=family, person=person, **form.member_fields()
+                )
+            elif duplicates and not form.cleaned_data["duplicates_checked"]:
+                form = FamilyMemberForm(_with_checked(request.POST))
+                form.is_valid()
+                return render(
+                    request,
+                    "cases/family_member_form.html",
+                    {"form": form, "family": family, "duplicates": duplicates},
+                )
+            else:
+                member = services.family_member_create(
+                    user=request.user,
+                    family=family,
+                    person_fields=form.person_fields(),
+                    member_fields=form.member_fields(),
+                )
+        except ValidationError as error:
+            errors_from_validation(form, error)
+        except services.FamilyError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{member.person} added to the family.")
+            return redirect("cases:family_detail", uuid=family.uuid)
+    return render(request, "cases/family_member_form.html", {"form": form, "family": family, "duplicates": duplicates})
+
+
+def _with_checked(data):
+    data = data.copy()
+    data["duplicates_checked"] = "True"
+    return data
+
+
+@login_required
+@permission_required(perms.CHANGE_FAMILY_MEMBER, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def family_member_edit(request: HttpRequest, uuid, member_uuid) -> HttpResponse:
+    family = selectors.family_get(user=request.user, uuid=uuid)
+    member = selectors.family_member_get(family=family, uuid=member_uuid, user=request.user)
+    form = FamilyMemberRoleForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        services.family_member_update(user=request.user, member=member, **form.cleaned_data)
+        messages.success(request, f"{member.person}'s place in the family saved.")
+        return redirect("cases:family_detail", uuid=family.uuid)
+    return render(request, "cases/family_member_edit.html", {"form": form, "family": family, "member": member})
+
+
+@login_required
+@permission_required(perms.ADD_RELATIONSHIP, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def relationship_add(request: HttpRequest, uuid) -> HttpResponse:
+    family = selectors.family_get(user=request.user, uuid=uuid)
+    people = selectors.people_visible_to(request.user).filter(memberships__family=family)
+    form = RelationshipForm(request.POST or None, people=people)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.relationship_add(user=request.user, family=family, **form.cleaned_data)
+        except services.FamilyError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Relationship saved.")
+            return redirect("cases:family_detail", uuid=family.uuid)
+    return render(request, "cases/relationship_form.html", {"form": form, "family": family})
+
+
+@login_required
+@permission_required(perms.ADD_INVOLVEMENT, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def involvement_add(request: HttpRequest, uuid) -> HttpResponse:
+    family = selectors.family_get(user=request.user, uuid=uuid)
+    people = selectors.people_visible_to(request.user).filter(memberships__family=family)
+    form = InvolvementForm(request.POST or None, people=people)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.involvement_add(user=request.user, family=family, **form.involvement_fields())
+        except ValidationError as error:
+            errors_from_validation(form, error)
+        except services.FamilyError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Professional involvement saved.")
+            return redirect("cases:family_detail", uuid=family.uuid)
+    return render(request, "cases/involvement_form.html", {"form": form, "family": family})
+
+
+@login_required
+@permission_required(perms.VIEW_FAMILY_HISTORY, raise_exception=True)
+def family_history(request: HttpRequest, uuid) -> HttpResponse:
+    family = selectors.family_get(user=request.user, uuid=uuid)
+    entries = history_entries(histories=selectors.family_histories(user=request.user, family=family))
+    access_event_record(user=request.user, action="view", obj=family, detail="history", request=request)
+    return render(
+        request,
+        "audit/history.html",
+        {"subject": family, "page": _page(request, entries, 50), "back_url": "cases:family_detail"},
+    )
+
+
+@login_required
+@permission_required(perms.VIEW_FAMILY, raise_exception=True)
+def person_detail(request: HttpRequest, uuid) -> HttpResponse:
+    person = selectors.person_page(user=request.user, uuid=uuid)
+    access_event_record(user=request.user, action="view", obj=person, request=request)
+    return render(request, "cases/person_detail.html", {"person": person})
+
+
+@login_required
+@permission_required(perms.CHANGE_PERSON, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, uuid) -> HttpResponse:
+    person = selectors.person_get(user=request.user, uuid=uuid)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(user=request.user, person=person, **form.person_fields())
+        except ValidationError as error:
+            errors_from_validation(form, error)
+        else:
+            messages.success(request, f"{person}'s details saved.")
+            return redirect("cases:person_detail", uuid=person.uuid)
+    return render(request, "cases/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+@permission_required(perms.VIEW_FAMILY_HISTORY, raise_exception=True)
+def person_history(request: HttpRequest, uuid) -> HttpResponse:
+    person = selectors.person_get(user=request.user, uuid=uuid)
+    entries = history_entries(histories=selectors.person_histories(person=person))
+    access_event_record(user=request.user, action="view", obj=person, detail="history", request=request)
+    return render(
+        request,
+        "audit/history.html",
+        {"subject": person, "page": _page(request, entries, 50), "back_url": "cases:person_detail"},
+    )

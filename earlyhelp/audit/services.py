@@ -1,0 +1,61 @@
+"""Writes to the access log."""
+
+import hashlib
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from earlyhelp.audit.models import AccessChainHead, AccessEvent
+
+GENESIS_HASH = "0" * 64
+
+
+def access_event_hash(*, previous_hash: str, event: AccessEvent) -> str:
+    """SHA-256 of the previous row's hash and this row's content."""
+    content = "|".join(
+        (
+            previous_hash,
+            event.occurred_at.isoformat(),
+            str(event.user_id),
+            event.action,
+            event.object_type,
+            str(event.object_uuid or ""),
+            event.detail,
+            event.ip_address or "",
+        )
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The address the request came from, as seen by the first proxy we trust (REMOTE_ADDR)."""
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+@transaction.atomic
+def access_event_record(
+    *,
+    user,
+    action: str,
+    obj=None,
+    detail: str = "",
+    request: HttpRequest | None = None,
+) -> AccessEvent:
+    """Append one access event to the chain. Appends are serialised by locking the chain head."""
+    head, _ = AccessChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+    event = AccessEvent(
+        occurred_at=timezone.now(),
+        user=user,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_uuid=getattr(obj, "uuid", None),
+        detail=detail[:500],
+        ip_address=client_ip(request),
+        previous_hash=head.last_hash,
+    )
+    event.hash = access_event_hash(previous_hash=head.last_hash, event=event)
+    event.save()
+    head.last_hash = event.hash
+    head.save(update_fields=["last_hash"])
+    return event

@@ -1,0 +1,30 @@
+"""Template context shared by every page: the navigation a user's role allows."""
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from earlyhelp.core import perms
+
+_NAVIGATION = (
+    ("Home", "core:home", None),
+    ("Find a person or family", "cases:search", perms.VIEW_FAMILY),
+    ("Families", "cases:family_list", perms.VIEW_FAMILY),
+    ("Add a family", "cases:family_create", perms.ADD_FAMILY),
+)
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    items = [
+        {"label": label, "url": reverse(url_name), "active": False}
+        for label, url_name, permission in _NAVIGATION
+        if not permission or user.has_perm(permission)
+    ]
+    if user.is_staff:
+        items.append({"label": "Administration", "url": reverse("admin:index"), "active": False})
+    matches = [i for i in items if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
+    return {"navigation": items}

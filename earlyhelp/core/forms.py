@@ -1,0 +1,39 @@
+"""Form fields shared by every app, with GOV.UK error messages."""
+
+from datetime import date
+
+from crispy_forms_gds.fields import DateInputField
+from django.core.exceptions import ValidationError
+
+
+class GovDateField(DateInputField):
+    """A GOV.UK date input (day, month, year) whose errors say what to fix."""
+
+    def __init__(self, *, label: str, **kwargs) -> None:
+        self.noun = label.lower()
+        kwargs.setdefault("require_all_fields", False)
+        super().__init__(label=label, **kwargs)
+        self.error_messages["required"] = f"Enter the {self.noun}"
+        self.error_messages["incomplete"] = f"The {self.noun} must include a day, month and year"
+        for subfield, part in zip(self.fields, ("day", "month", "year"), strict=True):
+            subfield.error_messages["incomplete"] = f"The {self.noun} must include a {part}"
+            subfield.validators[0].message = f"The {self.noun} must be a real date"
+            subfield.max_length = 4
+
+    def compress(self, data_list):
+        day, month, year = data_list
+        if not (day and month and year):
+            return None
+        try:
+            return date(day=int(day), month=int(month), year=int(year))
+        except (ValueError, OverflowError):
+            raise ValidationError(f"The {self.noun} must be a real date", code="invalid_date") from None
+
+
+def errors_from_validation(form, error: ValidationError) -> None:
+    """Show a service's validation error on the form: on its field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)

@@ -1,0 +1,163 @@
+"""The permission registry: every role, and every permission each role holds, in one place.
+
+Roles are Django groups holding model permissions. Row-level access (which families a person
+may see) is decided by `cases.selectors.families_visible_to`, using the object permissions
+named here. `manage.py sync_roles` (also run after every migrate) makes the database match.
+"""
+
+from dataclasses import dataclass
+
+# Object permissions (granted per record by django-guardian).
+VIEW_TEAM_CASES = "view_team_cases"  # on a LocalAreaTeam, granted to that team's group
+ACCESS_FAMILY = "access_family"  # on a Family, granted to a partner practitioner
+ACCESS_RESTRICTED_FAMILY = "access_restricted_family"  # on a Family: the restricted allow-list
+
+# Model permissions, named once so views and tests refer to the same strings.
+VIEW_FAMILY = "cases.view_family"
+ADD_FAMILY = "cases.add_family"
+CHANGE_FAMILY = "cases.change_family"
+ADD_PERSON = "cases.add_person"
+CHANGE_PERSON = "cases.change_person"
+ADD_FAMILY_MEMBER = "cases.add_familymember"
+CHANGE_FAMILY_MEMBER = "cases.change_familymember"
+ADD_RELATIONSHIP = "cases.add_relationship"
+ADD_INVOLVEMENT = "cases.add_professionalinvolvement"
+VIEW_FAMILY_HISTORY = "cases.view_family_history"
+OVERRIDE_FAMILY_TEAM = "cases.override_family_team"
+VIEW_ACCESS_EVENTS = "audit.view_accessevent"
+
+_CASEWORK = (
+    VIEW_FAMILY,
+    ADD_FAMILY,
+    CHANGE_FAMILY,
+    ADD_PERSON,
+    CHANGE_PERSON,
+    ADD_FAMILY_MEMBER,
+    CHANGE_FAMILY_MEMBER,
+    ADD_RELATIONSHIP,
+    ADD_INVOLVEMENT,
+    VIEW_FAMILY_HISTORY,
+)
+
+
+@dataclass(frozen=True)
+class Role:
+    slug: str
+    name: str  # the Group name
+    description: str
+    permissions: tuple[str, ...]
+    team_based: bool  # members of a Local Area Team see that team's families
+
+
+PARTNER_PRACTITIONER = "partner_practitioner"
+LEAD_PRACTITIONER = "lead_practitioner"
+CFS_WORKER = "cfs_worker"
+LAT_MANAGER = "lat_manager"
+MASH_SCREENER = "mash_screener"
+MASH_MANAGER = "mash_manager"
+SF_OFFICER = "sf_officer"
+PERFORMANCE_ANALYST = "performance_analyst"
+IG_OFFICER = "ig_officer"
+SYSTEM_ADMINISTRATOR = "system_administrator"
+
+ROLES: dict[str, Role] = {
+    role.slug: role
+    for role in (
+        Role(
+            PARTNER_PRACTITIONER,
+            "Partner practitioner",
+            "School, health, police, housing or voluntary sector practitioner. Sees a family only "
+            "through a per-family grant.",
+            _CASEWORK,
+            team_based=False,
+        ),
+        Role(
+            LEAD_PRACTITIONER,
+            "Lead practitioner",
+            "Leads a family's Team Around the Family.",
+            _CASEWORK,
+            team_based=True,
+        ),
+        Role(
+            CFS_WORKER,
+            "Child and family support worker",
+            "Local Area Team worker delivering 6 to 12 week interventions.",
+            _CASEWORK,
+            team_based=True,
+        ),
+        Role(
+            LAT_MANAGER,
+            "Local Area Team manager",
+            "Allocates, approves and audits the work of a Local Area Team.",
+            (*_CASEWORK, OVERRIDE_FAMILY_TEAM),
+            team_based=True,
+        ),
+        Role(
+            MASH_SCREENER,
+            "MASH screener",
+            "Screens contacts at the Multi-Agency Safeguarding Hub.",
+            (VIEW_FAMILY, ADD_FAMILY, ADD_PERSON, ADD_FAMILY_MEMBER, VIEW_FAMILY_HISTORY),
+            team_based=False,
+        ),
+        Role(
+            MASH_MANAGER,
+            "MASH manager",
+            "Decides contacts at the Multi-Agency Safeguarding Hub.",
+            (VIEW_FAMILY, ADD_FAMILY, ADD_PERSON, ADD_FAMILY_MEMBER, VIEW_FAMILY_HISTORY),
+            team_based=False,
+        ),
+        Role(
+            SF_OFFICER,
+            "Supporting Families officer",
+            "Registers families and claims for the Supporting Families programme.",
+            (VIEW_FAMILY, VIEW_FAMILY_HISTORY),
+            team_based=False,
+        ),
+        Role(
+            PERFORMANCE_ANALYST,
+            "Performance analyst",
+            "Sees aggregate figures only, never a named family.",
+            (),
+            team_based=False,
+        ),
+        Role(
+            IG_OFFICER,
+            "Information governance officer",
+            "Reviews access logs and disclosures.",
+            (VIEW_ACCESS_EVENTS,),
+            team_based=False,
+        ),
+        Role(
+            SYSTEM_ADMINISTRATOR,
+            "System administrator",
+            "Manages user accounts, teams and reference data; no access to case records.",
+            (
+                "accounts.add_user",
+                "accounts.change_user",
+                "accounts.view_user",
+                "locality.view_localareateam",
+                "locality.change_localareateam",
+                "locality.add_agency",
+                "locality.change_agency",
+                "locality.view_agency",
+                "locality.add_team",
+                "locality.change_team",
+                "locality.view_team",
+                "locality.add_membership",
+                "locality.change_membership",
+                "locality.view_membership",
+                "locality.add_postcodesector",
+                "locality.change_postcodesector",
+                "locality.view_postcodesector",
+                "locality.view_ward",
+                "locality.change_ward",
+            ),
+            team_based=False,
+        ),
+    )
+}
+
+
+def lat_group_name(team_name: str) -> str:
+    """The name of the group whose members see one Local Area Team's families."""
+    return f"Local Area Team: {team_name}"

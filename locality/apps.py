@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LocalityConfig(AppConfig):
+    name = "locality"
+    verbose_name = "Localities, agencies and teams"

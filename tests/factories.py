@@ -1,0 +1,143 @@
+"""factory_boy factories for every model. People and places are synthetic."""
+
+from datetime import date
+
+import factory
+from factory.django import DjangoModelFactory
+
+from cases.models import Family, FamilyMember, Person, PersonAddress, ProfessionalInvolvement, Relationship
+from earlyhelp.accounts.models import User
+from locality.models import Agency, LocalAreaTeam, Membership, PostcodeSector, Team, Ward
+
+PASSWORD = "a-long-test-passphrase-42"
+
+
+class LocalAreaTeamFactory(DjangoModelFactory):
+    class Meta:
+        model = LocalAreaTeam
+        django_get_or_create = ("slug",)
+
+    slug = "tang-hall"
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
+    base = factory.LazyAttribute(lambda o: f"{o.name} Children's Centre")
+
+
+class WardFactory(DjangoModelFactory):
+    class Meta:
+        model = Ward
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Ward {n}")
+    local_area_team = factory.SubFactory(LocalAreaTeamFactory)
+
+
+class PostcodeSectorFactory(DjangoModelFactory):
+    class Meta:
+        model = PostcodeSector
+        django_get_or_create = ("code",)
+
+    code = "YO31"
+    local_area_team = factory.SubFactory(LocalAreaTeamFactory)
+
+
+class AgencyFactory(DjangoModelFactory):
+    class Meta:
+        model = Agency
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Test Agency {n}")
+    type = Agency.Type.LOCAL_AUTHORITY
+
+
+class TeamFactory(DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ("agency", "name")
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    agency = factory.SubFactory(AgencyFactory)
+    local_area_team = None
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Test User {n}")
+    job_title = "Practitioner"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    team = factory.SubFactory(TeamFactory)
+    role = "cfs_worker"
+
+
+class FamilyFactory(DjangoModelFactory):
+    class Meta:
+        model = Family
+
+    reference = factory.Sequence(lambda n: f"EH-T{n:07d}")
+    name = factory.Faker("last_name", locale="en_GB")
+    local_area_team = factory.SubFactory(LocalAreaTeamFactory)
+    address_line_1 = factory.Sequence(lambda n: f"{n % 200 + 1} Example Street")
+    town = "York"
+    postcode = "YO31 1AA"
+
+
+class PersonFactory(DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    date_of_birth = date(2015, 3, 2)
+    sex = "female"
+
+
+class FamilyMemberFactory(DjangoModelFactory):
+    class Meta:
+        model = FamilyMember
+
+    family = factory.SubFactory(FamilyFactory)
+    person = factory.SubFactory(PersonFactory)
+    role = FamilyMember.Role.CHILD
+
+
+class RelationshipFactory(DjangoModelFactory):
+    class Meta:
+        model = Relationship
+
+    family = factory.SubFactory(FamilyFactory)
+    person = factory.SubFactory(PersonFactory)
+    relative = factory.SubFactory(PersonFactory)
+    kind = Relationship.Kind.MOTHER
+
+
+class PersonAddressFactory(DjangoModelFactory):
+    class Meta:
+        model = PersonAddress
+
+    person = factory.SubFactory(PersonFactory)
+    address_line_1 = "1 Example Street"
+    postcode = "YO31 1AA"
+
+
+class ProfessionalInvolvementFactory(DjangoModelFactory):
+    class Meta:
+        model = ProfessionalInvolvement
+
+    family = factory.SubFactory(FamilyFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    practitioner_name = "Pat Example"
