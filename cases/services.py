@@ -246,3 +246,22 @@ def involvement_add(*, user, family: Family, **fields) -> ProfessionalInvolvemen
     involvement.full_clean()
     involvement.save()
     return involvement
+
+
+@transaction.atomic
+def families_follow_postcode_sector(*, sector_code: str) -> int:
+    """Move families in a postcode district or sector to the team now covering it.
+
+    Families placed by a manager (`team_overridden`) stay where they are. Returns how many moved.
+    """
+    moved = 0
+    code = sector_code.strip().upper()
+    prefix = code if " " in code else f"{code} "
+    candidates = Family.objects.filter(postcode__startswith=prefix)
+    for family in candidates.filter(team_overridden=False).select_for_update():
+        team = local_area_team_for_postcode(family.postcode)
+        if team is not None and team.pk != family.local_area_team_id:
+            family.local_area_team = team
+            family.save(update_fields=["local_area_team", "updated_at"])
+            moved += 1
+    return moved

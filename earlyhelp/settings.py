@@ -132,6 +132,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "earlyhelp.accounts.views.locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "earlyhelp.accounts.views.lockout_username"
 AXES_VERBOSE = False
 # Lockout is by username as the service requires; per-address throttling belongs at the proxy.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

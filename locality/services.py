@@ -5,7 +5,7 @@ from django.db import transaction
 from guardian.shortcuts import assign_perm
 
 from earlyhelp.core.perms import ROLES, VIEW_TEAM_CASES, lat_group_name
-from locality.models import LocalAreaTeam, Membership, Team
+from locality.models import LocalAreaTeam, Membership, PostcodeSector, Team
 
 
 class MembershipError(Exception):
@@ -46,3 +46,13 @@ def membership_end(*, membership: Membership) -> None:
     lat = membership.team.local_area_team
     if lat and not any(m.team.local_area_team_id == lat.pk and ROLES[m.role].team_based for m in remaining):
         user.groups.remove(local_area_team_group_ensure(team=lat))
+
+
+@transaction.atomic
+def postcode_sector_assign(*, code: str, team: LocalAreaTeam, user) -> PostcodeSector:
+    """Route a postcode district or sector to a team, then move its families in the background."""
+    from cases.tasks import families_follow_postcode_sector_task
+
+    sector, _ = PostcodeSector.objects.update_or_create(code=code.strip().upper(), defaults={"local_area_team": team})
+    transaction.on_commit(lambda: families_follow_postcode_sector_task.delay(sector.code, user.pk))
+    return sector

@@ -20,6 +20,12 @@ sign_in = SignInView.as_view()
 sign_out = auth_views.LogoutView.as_view()
 
 
+def lockout_username(request: HttpRequest, credentials: dict | None = None) -> str:
+    """The e-mail address failures are counted against, case-insensitively."""
+    raw = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(raw).strip().lower()
+
+
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:
     """The same answer for every locked-out e-mail address, whether or not an account exists."""
     form = SignInForm(request, data=request.POST or None)

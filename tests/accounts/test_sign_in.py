@@ -1,0 +1,82 @@
+import pytest
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from earlyhelp.accounts.views import LOCKED_OUT_MESSAGE
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+SIGN_IN = reverse("accounts:login")
+
+
+def _sign_in(client, email, password):
+    return client.post(SIGN_IN, {"username": email, "password": password})
+
+
+def test_sign_in_with_correct_details_goes_home(client):
+    UserFactory(email="worker@example.org")
+    response = _sign_in(client, "Worker@Example.org", PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("core:home")
+
+
+def test_sign_in_failure_message_is_the_same_for_known_and_unknown_users(client):
+    UserFactory(email="worker@example.org")
+    known = _sign_in(client, "worker@example.org", "wrong-password-123")
+    unknown = _sign_in(client, "nobody@example.org", "wrong-password-123")
+    assert known.status_code == unknown.status_code == 200
+    assert "Enter a correct e-mail address and password" in known.content.decode()
+    assert "Enter a correct e-mail address and password" in unknown.content.decode()
+    assert "govuk-error-summary" in known.content.decode()
+
+
+def test_sign_in_empty_form_shows_errors_next_to_fields(client):
+    page = client.post(SIGN_IN, {}).content.decode()
+    assert "Enter your e-mail address" in page
+    assert "Enter your password" in page
+
+
+def test_sign_in_locks_out_after_ten_failures_even_with_the_right_password(client):
+    UserFactory(email="worker@example.org")
+    for _ in range(10):
+        _sign_in(client, "worker@example.org", "wrong-password-123")
+    response = _sign_in(client, "worker@example.org", PASSWORD)
+    assert response.status_code == 429
+    assert LOCKED_OUT_MESSAGE in response.content.decode()
+
+
+def test_sign_in_lockout_answer_is_the_same_for_unknown_users(client):
+    for _ in range(10):
+        _sign_in(client, "nobody@example.org", "wrong-password-123")
+    response = _sign_in(client, "nobody@example.org", "wrong-password-123")
+    assert response.status_code == 429
+    assert LOCKED_OUT_MESSAGE in response.content.decode()
+
+
+def test_sign_in_lockout_of_one_user_does_not_lock_another(client):
+    UserFactory(email="other@example.org")
+    for _ in range(10):
+        _sign_in(client, "nobody@example.org", "wrong-password-123")
+    assert _sign_in(client, "other@example.org", PASSWORD).status_code == 302
+
+
+def test_sign_in_refuses_inactive_and_service_accounts(client):
+    UserFactory(email="left@example.org", is_active=False)
+    assert _sign_in(client, "left@example.org", PASSWORD).status_code == 200
+
+
+@pytest.mark.parametrize("password", ["short-pw-1", "password1234", "123456789012345"])
+def test_password_validation_refuses_short_common_and_numeric_passwords(password):
+    with pytest.raises(ValidationError):
+        validate_password(password)
+
+
+def test_password_validation_accepts_a_long_uncommon_passphrase():
+    validate_password("kettle-orchard-lantern-47")
+
+
+def test_session_expires_after_thirty_idle_minutes():
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True

@@ -1,0 +1,223 @@
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from cases.models import Family, FamilyMember, Person
+from tests.factories import AgencyFactory, FamilyMemberFactory, PersonFactory, PostcodeSectorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sectors(lats):
+    PostcodeSectorFactory(code="YO31", local_area_team=lats["tang-hall"])
+    PostcodeSectorFactory(code="YO30", local_area_team=lats["clifton"])
+
+
+def _member_data(**overrides):
+    data = {
+        "role": "child",
+        "first_name": "Zoë",
+        "last_name": "O'Brien",
+        "date_of_birth_0": "29",
+        "date_of_birth_1": "2",
+        "date_of_birth_2": "2016",
+        "sex": "female",
+        "ethnicity": "WBRI",
+        "sen_status": "none",
+        "in_household": "on",
+    }
+    return data | overrides
+
+
+def test_family_create_shows_errors_next_to_fields_and_in_the_summary(cfs_worker_client, sectors):
+    response = cfs_worker_client.post(reverse("cases:family_create"), {"postcode": "nonsense"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in page
+    assert "Enter the family name" in page
+    assert "Enter a full UK postcode, like YO31 0AA" in page
+    assert not Family.objects.exists()
+
+
+def test_family_create_then_redirects_to_the_family_with_a_success_message(partner_client, sectors):
+    response = partner_client.post(
+        reverse("cases:family_create"),
+        {"name": "D'Arcy", "address_line_1": "4 Lane", "town": "York", "postcode": "yo30 5aa"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "created. Now add the people in the family." in response.content.decode()
+    family = Family.objects.get()
+    assert family.local_area_team.slug == "clifton"
+
+
+def test_family_create_for_an_unknown_postcode_asks_for_the_team(cfs_worker_client, sectors):
+    response = cfs_worker_client.post(
+        reverse("cases:family_create"),
+        {"name": "Far", "address_line_1": "1 Road", "town": "London", "postcode": "SW1A 1AA"},
+    )
+    assert "Choose the Local Area Team" in response.content.decode()
+
+
+def test_family_member_add_creates_person_and_member(cfs_worker_client, own_family):
+    response = cfs_worker_client.post(
+        reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid}), _member_data(), follow=True
+    )
+    assert "added to the family" in response.content.decode()
+    member = FamilyMember.objects.get(family=own_family)
+    assert member.person.first_name == "Zoë"
+    assert member.person.date_of_birth == date(2016, 2, 29)
+
+
+def test_family_member_add_refuses_29_february_in_a_common_year(cfs_worker_client, own_family):
+    response = cfs_worker_client.post(
+        reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid}), _member_data(date_of_birth_2="2015")
+    )
+    assert "The date of birth must be a real date" in response.content.decode()
+    assert not Person.objects.exists()
+
+
+def test_family_member_add_refuses_a_future_date_of_birth_and_a_bad_nhs_number(cfs_worker_client, own_family):
+    response = cfs_worker_client.post(
+        reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid}),
+        _member_data(date_of_birth_0="1", date_of_birth_2=str(date.today().year + 1), nhs_number="1234567890"),
+    )
+    page = response.content.decode()
+    assert "Date of birth must be today or in the past" in page
+    assert "Enter a valid NHS number" in page
+    assert not Person.objects.exists()
+
+
+def test_family_member_add_refuses_an_over_long_name(cfs_worker_client, own_family):
+    response = cfs_worker_client.post(
+        reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid}), _member_data(first_name="A" * 101)
+    )
+    assert "must be 100 characters or fewer" in response.content.decode()
+
+
+def test_family_member_add_child_needs_a_date_of_birth(cfs_worker_client, own_family):
+    data = _member_data(date_of_birth_0="", date_of_birth_1="", date_of_birth_2="")
+    response = cfs_worker_client.post(reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid}), data)
+    assert "Enter the child&#x27;s date of birth, or an expected date of birth" in response.content.decode()
+
+
+def test_family_member_add_shows_possible_duplicates_before_creating(cfs_worker_client, own_family, lats):
+    from tests.factories import FamilyFactory
+
+    sibling_family = FamilyFactory(local_area_team=lats["tang-hall"])
+    existing = FamilyMemberFactory(
+        family=sibling_family,
+        person=PersonFactory(first_name="Zoë", last_name="O'Brien", date_of_birth=date(2016, 2, 29)),
+    ).person
+    url = reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid})
+    first = cfs_worker_client.post(url, _member_data())
+    assert "Possible matches" in first.content.decode()
+    assert Person.objects.count() == 1
+    linked = cfs_worker_client.post(url, _member_data(existing_person=str(existing.uuid)))
+    assert linked.status_code == 302
+    assert FamilyMember.objects.get(family=own_family).person == existing
+    assert Person.objects.count() == 1
+
+
+def test_family_member_add_creates_a_new_record_once_duplicates_were_shown(cfs_worker_client, own_family):
+    FamilyMemberFactory(
+        family=own_family, person=PersonFactory(first_name="Zoë", last_name="O'Brien", date_of_birth=date(2016, 2, 29))
+    )
+    url = reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid})
+    response = cfs_worker_client.post(url, _member_data(duplicates_checked="True"))
+    assert response.status_code == 302
+    assert Person.objects.filter(first_name="Zoë").count() == 2
+
+
+def test_family_member_add_cannot_link_a_person_the_user_cannot_see(cfs_worker_client, own_family, other_family):
+    hidden = FamilyMemberFactory(family=other_family).person
+    url = reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid})
+    response = cfs_worker_client.post(url, _member_data(existing_person=str(hidden.uuid)))
+    assert response.status_code == 404
+    assert not own_family.members.exists()
+
+
+def test_person_edit_saves_and_says_so(cfs_worker_client, own_family):
+    person = FamilyMemberFactory(family=own_family).person
+    data = _member_data(first_name="Renamed", upn="a123456789012")
+    del data["role"]
+    response = cfs_worker_client.post(reverse("cases:person_edit", kwargs={"uuid": person.uuid}), data, follow=True)
+    assert "details saved" in response.content.decode()
+    person.refresh_from_db()
+    assert person.first_name == "Renamed"
+    assert person.upn == "A123456789012"
+
+
+def test_relationship_add_and_involvement_add(cfs_worker_client, own_family):
+    mum = FamilyMemberFactory(family=own_family, role="parent").person
+    child = FamilyMemberFactory(family=own_family).person
+    agency = AgencyFactory(name="Test Health Visiting")
+    rel = cfs_worker_client.post(
+        reverse("cases:relationship_add", kwargs={"uuid": own_family.uuid}),
+        {"person": mum.pk, "kind": "mother", "relative": child.pk},
+        follow=True,
+    )
+    assert "Relationship saved." in rel.content.decode()
+    inv = cfs_worker_client.post(
+        reverse("cases:involvement_add", kwargs={"uuid": own_family.uuid}),
+        {
+            "agency": agency.pk,
+            "person": child.pk,
+            "practitioner_name": "Nurse Example",
+            "started_on_0": "1",
+            "started_on_1": "9",
+            "started_on_2": "2025",
+        },
+        follow=True,
+    )
+    assert "Professional involvement saved." in inv.content.decode()
+    page = cfs_worker_client.get(reverse("cases:family_detail", kwargs={"uuid": own_family.uuid})).content.decode()
+    assert "Test Health Visiting" in page and "is the mother of" in page
+
+
+def test_relationship_add_refuses_the_same_person_twice(cfs_worker_client, own_family):
+    mum = FamilyMemberFactory(family=own_family, role="parent").person
+    FamilyMemberFactory(family=own_family)
+    response = cfs_worker_client.post(
+        reverse("cases:relationship_add", kwargs={"uuid": own_family.uuid}),
+        {"person": mum.pk, "kind": "mother", "relative": mum.pk},
+    )
+    assert "Choose two different people" in response.content.decode()
+
+
+def test_family_member_edit_changes_role(cfs_worker_client, own_family):
+    member = FamilyMemberFactory(family=own_family, role="parent")
+    cfs_worker_client.post(
+        reverse("cases:family_member_edit", kwargs={"uuid": own_family.uuid, "member_uuid": member.uuid}),
+        {"role": "carer", "in_household": "on", "main_carer": "on"},
+    )
+    member.refresh_from_db()
+    assert (member.role, member.main_carer, member.parental_responsibility) == ("carer", True, False)
+
+
+def test_search_needs_at_least_one_criterion(cfs_worker_client):
+    page = cfs_worker_client.get(reverse("cases:search"), {"name": ""}).content.decode()
+    assert "Enter a name, date of birth, NHS number or postcode to search for" in page
+
+
+def test_search_results_link_to_people_and_their_families(cfs_worker_client, own_family):
+    FamilyMemberFactory(family=own_family, person=PersonFactory(first_name="Ada", last_name="Lovelace"))
+    page = cfs_worker_client.get(reverse("cases:search"), {"name": "lovelace"}).content.decode()
+    assert "1 person found" in page and "Ada Lovelace" in page and "Ownteam family" in page
+
+
+def test_family_list_is_paginated(cfs_worker_client, lats):
+    from tests.factories import FamilyFactory
+
+    for _ in range(30):
+        FamilyFactory(local_area_team=lats["tang-hall"])
+    first = cfs_worker_client.get(reverse("cases:family_list")).content.decode()
+    assert "30 families" in first and "Page 1 of 2" in first
+    second = cfs_worker_client.get(reverse("cases:family_list"), {"page": 2}).content.decode()
+    assert "Page 2 of 2" in second
+
+
+def test_family_list_empty_state(cfs_worker_client):
+    assert "There are no families you can see" in cfs_worker_client.get(reverse("cases:family_list")).content.decode()

@@ -1,0 +1,65 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from earlyhelp.core.middleware import CONTENT_SECURITY_POLICY
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get(reverse("core:healthz"))
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+    assert response.json()["redis"] in {"ok", "not configured"}
+
+
+def test_pages_with_personal_data_are_never_cached(cfs_worker_client, own_family):
+    response = cfs_worker_client.get(reverse("cases:family_detail", kwargs={"uuid": own_family.uuid}))
+    assert response["Cache-Control"] == "no-store, private"
+
+
+def test_every_page_has_a_strict_content_security_policy(client):
+    response = client.get(reverse("accounts:login"))
+    assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_pages_have_no_inline_scripts_or_styles(cfs_worker_client, own_family):
+    for url in (reverse("core:home"), reverse("cases:family_detail", kwargs={"uuid": own_family.uuid})):
+        page = cfs_worker_client.get(url).content.decode()
+        assert "<script>" not in page
+        assert "style=" not in page
+        assert all(" src=" in tag for tag in page.split("<script")[1:])
+
+
+def test_unknown_page_is_a_govuk_404(cfs_worker_client):
+    response = cfs_worker_client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_server_error_page_renders_without_a_database():
+    from earlyhelp.core.views import server_error
+
+    response = server_error(None)
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.content.decode()
+
+
+def test_role_without_access_sees_a_govuk_403(analyst_client):
+    response = analyst_client.get(reverse("cases:family_list"))
+    assert response.status_code == 403
+    assert "You do not have permission" in response.content.decode()
+
+
+def test_navigation_shows_only_what_the_role_allows(analyst_client, cfs_worker_client):
+    assert "Find a person or family" in cfs_worker_client.get(reverse("core:home")).content.decode()
+    assert "Find a person or family" not in analyst_client.get(reverse("core:home")).content.decode()
+
+
+def test_anonymous_users_are_sent_to_sign_in():
+    response = Client().get(reverse("core:home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))

@@ -1,0 +1,181 @@
+"""The access matrix: every URL pattern, every persona, every kind of family.
+
+A URL pattern without an entry in MATRIX fails `test_every_url_pattern_has_a_matrix_entry`, so
+no page can be added without deciding who may see it. Expected outcomes come from
+docs/permissions.md: 302 to sign in for anonymous users, 403 for a role without the page's
+permission, 404 for a record outside the persona's scope, and 200 otherwise.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cases.models import Family
+from earlyhelp.core import perms
+from tests.factories import FamilyMemberFactory
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("anonymous", "partner", "cfs_worker", "lat_manager", "mash_screener", "other_lat", "analyst")
+SCOPES = ("own", "other", "restricted", "granted")
+
+# Which families each persona may see (docs/permissions.md, rules 1 to 4).
+VISIBLE = {
+    "anonymous": set(),
+    "partner": {"granted"},
+    "cfs_worker": {"own"},
+    "lat_manager": {"own"},
+    "mash_screener": set(),
+    "other_lat": {"other"},
+    "analyst": set(),
+}
+
+# Which personas' roles hold each model permission (earlyhelp/core/perms.py).
+CASEWORKERS = {"partner", "cfs_worker", "lat_manager", "other_lat"}
+HOLDERS = {
+    perms.VIEW_FAMILY: CASEWORKERS | {"mash_screener"},
+    perms.ADD_FAMILY: CASEWORKERS | {"mash_screener"},
+    perms.CHANGE_FAMILY: CASEWORKERS,
+    perms.CHANGE_PERSON: CASEWORKERS,
+    perms.ADD_FAMILY_MEMBER: CASEWORKERS | {"mash_screener"},
+    perms.CHANGE_FAMILY_MEMBER: CASEWORKERS,
+    perms.ADD_RELATIONSHIP: CASEWORKERS,
+    perms.ADD_INVOLVEMENT: CASEWORKERS,
+    perms.VIEW_FAMILY_HISTORY: CASEWORKERS | {"mash_screener"},
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # public, sign_in, login, family, person, member, admin, sign_out
+    permission: str | None = None
+    writes: bool = False
+
+
+MATRIX = {
+    "core:home": Entry("login"),
+    "core:healthz": Entry("public"),
+    "accounts:login": Entry("sign_in"),
+    "accounts:logout": Entry("sign_out"),
+    "cases:family_list": Entry("login", perms.VIEW_FAMILY),
+    "cases:search": Entry("login", perms.VIEW_FAMILY),
+    "cases:family_create": Entry("login", perms.ADD_FAMILY),
+    "cases:family_detail": Entry("family", perms.VIEW_FAMILY),
+    "cases:family_edit": Entry("family", perms.CHANGE_FAMILY, writes=True),
+    "cases:family_history": Entry("family", perms.VIEW_FAMILY_HISTORY),
+    "cases:family_member_add": Entry("family", perms.ADD_FAMILY_MEMBER, writes=True),
+    "cases:family_member_edit": Entry("member", perms.CHANGE_FAMILY_MEMBER, writes=True),
+    "cases:relationship_add": Entry("family", perms.ADD_RELATIONSHIP, writes=True),
+    "cases:involvement_add": Entry("family", perms.ADD_INVOLVEMENT, writes=True),
+    "cases:person_detail": Entry("person", perms.VIEW_FAMILY),
+    "cases:person_edit": Entry("person", perms.CHANGE_PERSON, writes=True),
+    "cases:person_history": Entry("person", perms.VIEW_FAMILY_HISTORY),
+    "admin:*": Entry("admin"),
+}
+
+
+def _pattern_names(patterns=None, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _pattern_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            names.add(f"{namespace}{pattern.name}" if pattern.name else f"{namespace}<unnamed {pattern.pattern}>")
+    return names
+
+
+def _matrix_key(name: str) -> str:
+    return "admin:*" if name.startswith("admin:") else name
+
+
+def test_every_url_pattern_has_a_matrix_entry():
+    missing = sorted(name for name in _pattern_names() if _matrix_key(name) not in MATRIX)
+    assert not missing, f"URL patterns with no access-matrix entry: {missing}"
+
+
+def test_matrix_has_no_entries_for_urls_that_no_longer_exist():
+    existing = {_matrix_key(name) for name in _pattern_names()}
+    assert set(MATRIX) <= existing
+
+
+def expected_status(entry: Entry, persona: str, scope: str | None) -> int:
+    if entry.kind == "public":
+        return 200
+    if entry.kind == "sign_in":
+        return 200 if persona == "anonymous" else 302
+    if persona == "anonymous" or entry.kind == "admin":
+        return 302
+    if entry.permission and persona not in HOLDERS[entry.permission]:
+        return 403
+    if scope is not None and scope not in VISIBLE[persona]:
+        return 404
+    return 200
+
+
+@pytest.fixture
+def world(request, own_family, other_family, restricted_family, granted_family):
+    """Every persona's client, and a family (with a member) for each scope."""
+    clients = {name: request.getfixturevalue(f"{name}_client") for name in PERSONAS}
+    families = {"own": own_family, "other": other_family, "restricted": restricted_family, "granted": granted_family}
+    members = {scope: FamilyMemberFactory(family=family) for scope, family in families.items()}
+    return clients, families, members
+
+
+def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
+    if entry.kind == "admin":
+        return reverse("admin:index")
+    if entry.kind == "family":
+        return reverse(name, kwargs={"uuid": families[scope].uuid})
+    if entry.kind == "member":
+        member = members[scope]
+        return reverse(name, kwargs={"uuid": families[scope].uuid, "member_uuid": member.uuid})
+    if entry.kind == "person":
+        return reverse(name, kwargs={"uuid": members[scope].person.uuid})
+    return reverse(name)
+
+
+@pytest.mark.parametrize("name", sorted(k for k, e in MATRIX.items() if e.kind != "sign_out"))
+def test_access_matrix_get(name, world):
+    clients, families, members = world
+    entry = MATRIX[name]
+    scopes = SCOPES if entry.kind in {"family", "member", "person"} else (None,)
+    mismatches = []
+    for persona in PERSONAS:
+        for scope in scopes:
+            response = clients[persona].get(_url(name, entry, scope, families, members))
+            expected = expected_status(entry, persona, scope)
+            if response.status_code != expected:
+                mismatches.append(f"{persona} on {scope or '-'}: got {response.status_code}, expected {expected}")
+            location = response.get("Location", "")
+            if (
+                expected == 302
+                and entry.kind != "sign_in"
+                and not ("/sign-in/" in location or "/admin/login/" in location)
+            ):
+                mismatches.append(f"{persona} on {scope or '-'}: redirected to {location}, not to sign in")
+    assert not mismatches, "\n".join(mismatches)
+
+
+@pytest.mark.parametrize("name", sorted(k for k, e in MATRIX.items() if e.writes))
+def test_access_matrix_post_outside_scope_changes_nothing(name, world):
+    clients, families, members = world
+    entry = MATRIX[name]
+    before = {f.pk: (f.name, f.updated_at) for f in Family.objects.all()}
+    for persona in PERSONAS:
+        for scope in SCOPES:
+            expected = expected_status(entry, persona, scope)
+            if expected == 200:
+                continue
+            response = clients[persona].post(_url(name, entry, scope, families, members), {"name": "Changed"})
+            assert response.status_code == expected, f"{persona} POST on {scope}"
+    assert {f.pk: (f.name, f.updated_at) for f in Family.objects.all()} == before
+
+
+def test_sign_out_needs_post_and_ends_the_session(world):
+    clients, _, _ = world
+    client = clients["cfs_worker"]
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    assert client.post(reverse("accounts:logout")).status_code == 302
+    assert client.get(reverse("core:home")).status_code == 302
