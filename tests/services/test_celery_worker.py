@@ -39,7 +39,7 @@ def worker():
     require_service(_redis_answers(settings.CELERY_BROKER_URL), "Redis is not reachable (set REDIS_URL)")
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = os.environ | {"DATABASE_URL": _database_url(), "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",

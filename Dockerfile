@@ -1,0 +1,22 @@
+# Early Help web, worker and beat image.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY static ./static
+RUN npm run build:css
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production
+WORKDIR /app
+COPY pyproject.toml constraints.txt ./
+COPY . .
+COPY --from=assets /app/node_modules/govuk-frontend ./node_modules/govuk-frontend
+COPY --from=assets /app/static/build ./static/build
+RUN pip install --no-cache-dir -c constraints.txt . \
+    && DJANGO_SECRET_KEY=collectstatic-only-$(head -c 40 /dev/urandom | base64 | tr -d '/+=') \
+       python manage.py collectstatic --noinput \
+    && useradd --system --home /app earlyhelp && mkdir -p /app/media && chown earlyhelp /app/media
+USER earlyhelp
+EXPOSE 8000
+CMD ["gunicorn", "earlyhelp.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30"]
