@@ -1,5 +1,7 @@
 """Pages run a fixed number of queries however many rows they show (QUALITY.md: lists <= 12, detail <= 20)."""
 
+from itertools import pairwise
+
 import pytest
 from django.urls import reverse
 
@@ -20,7 +22,7 @@ def _families(lats, count):
 def _family_with_members(lats, count):
     family = FamilyFactory(local_area_team=lats["tang-hall"])
     members = [FamilyMemberFactory(family=family) for _ in range(count)]
-    for first, second in zip(members, members[1:], strict=False):
+    for first, second in pairwise(members):
         RelationshipFactory(family=family, person=first.person, relative=second.person, kind="sibling")
         ProfessionalInvolvementFactory(family=family, person=first.person)
     return family
