@@ -50,8 +50,9 @@ def _fast_password_hasher():
 @pytest.fixture(autouse=True)
 def _eager_celery():
     """Unit tests run tasks in-process; the worker test switches this off for itself."""
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
+    # The app reads Django settings under the CELERY_ namespace, so override the namespaced keys.
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    celery_app.conf.CELERY_TASK_EAGER_PROPAGATES = True
     yield
 
 

@@ -60,12 +60,12 @@ def worker():
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.task_default_queue = queue
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.CELERY_TASK_DEFAULT_QUEUE = queue
     try:
         yield process
     finally:
-        celery_app.conf.task_default_queue = "celery"
+        celery_app.conf.CELERY_TASK_DEFAULT_QUEUE = "celery"
         process.terminate()
         try:
             process.wait(timeout=15)
