@@ -114,7 +114,6 @@ def family_member_add(request: HttpRequest, uuid) -> HttpResponse:
     form = FamilyMemberForm(request.POST or None, initial={"role": ""})
     duplicates: list = []
     if request.method == "POST" and form.is_valid():
-        existing = request.POST.get("existing_person", "")
         duplicates = selectors.person_duplicates(
             user=request.user,
             first_name=form.cleaned_data["first_name"],
@@ -122,37 +121,32 @@ def family_member_add(request: HttpRequest, uuid) -> HttpResponse:
             date_of_birth=form.cleaned_data["date_of_birth"] or form.cleaned_data["expected_date_of_birth"],
             nhs_number=form.cleaned_data["nhs_number"],
         )
-        try:
-            if existing:
-                person = next((p for p in duplicates if str(p.uuid) == existing), None)
-                if person is None:
-                    person = selectors.person_get(user=request.user, uuid=existing)
-                member = services.family_member_add(
-                    user=request.user, family=family, person=person, **form.member_fields()
-                )
-            elif duplicates and not form.cleaned_data["duplicates_checked"]:
-                form = FamilyMemberForm(_with_checked(request.POST))
-                form.is_valid()
-                return render(
-                    request,
-                    "cases/family_member_form.html",
-                    {"form": form, "family": family, "duplicates": duplicates},
-                )
-            else:
-                member = services.family_member_create(
-                    user=request.user,
-                    family=family,
-                    person_fields=form.person_fields(),
-                    member_fields=form.member_fields(),
-                )
-        except ValidationError as error:
-            errors_from_validation(form, error)
-        except services.FamilyError as error:
-            form.add_error(None, str(error))
+        chosen = request.POST.get("existing_person", "")
+        if duplicates and not chosen and not form.cleaned_data["duplicates_checked"]:
+            form = FamilyMemberForm(_with_checked(request.POST))
+            form.is_valid()
         else:
-            messages.success(request, f"{member.person} added to the family.")
-            return redirect("cases:family_detail", uuid=family.uuid)
+            member = _family_member_save(request, family, form, chosen=chosen)
+            if member is not None:
+                messages.success(request, f"{member.person} added to the family.")
+                return redirect("cases:family_detail", uuid=family.uuid)
     return render(request, "cases/family_member_form.html", {"form": form, "family": family, "duplicates": duplicates})
+
+
+def _family_member_save(request: HttpRequest, family: Family, form: FamilyMemberForm, *, chosen: str):
+    """Add the chosen existing person (404 if out of scope) or create a new one; None on a refused save."""
+    try:
+        if chosen:
+            person = selectors.person_get(user=request.user, uuid=chosen)
+            return services.family_member_add(user=request.user, family=family, person=person, **form.member_fields())
+        return services.family_member_create(
+            user=request.user, family=family, person_fields=form.person_fields(), member_fields=form.member_fields()
+        )
+    except ValidationError as error:
+        errors_from_validation(form, error)
+    except services.FamilyError as error:
+        form.add_error(None, str(error))
+    return None
 
 
 def _with_checked(data):
