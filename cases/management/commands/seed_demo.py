@@ -10,13 +10,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from faker import Faker
-from simple_history.utils import bulk_create_with_history
 
 from cases.models import Family, FamilyMember, Person, PersonAddress, Relationship
 from cases.services import REFERENCE_ALPHABET, family_access_grant, family_restricted_allow
 from earlyhelp.accounts.models import User
 from earlyhelp.accounts.services import service_account_get
 from earlyhelp.audit.context import acting_as
+from earlyhelp.core.bulk import bulk_insert_with_history
 from earlyhelp.core import perms
 from earlyhelp.core.roles import roles_sync
 from locality.models import Agency, LocalAreaTeam, PostcodeSector, Team
@@ -219,13 +219,13 @@ class Command(BaseCommand):
                 size = min(BATCH, count - start)
                 families = [self._family(rng, fake, context) for _ in range(size)]
                 plans = [self._plan_people(rng, fake, family.name, date.today()) for family in families]
-                bulk_create_with_history(families, Family, default_user=seeder, batch_size=BATCH)
+                bulk_insert_with_history(families, user=seeder)
                 people = self._people(rng, plans, context)
-                bulk_create_with_history(people, Person, default_user=seeder, batch_size=BATCH)
+                bulk_insert_with_history(people, user=seeder)
                 members, relationships, addresses = self._links(rng, families, plans)
-                bulk_create_with_history(members, FamilyMember, default_user=seeder, batch_size=BATCH)
-                bulk_create_with_history(relationships, Relationship, default_user=seeder, batch_size=BATCH)
-                bulk_create_with_history(addresses, PersonAddress, default_user=seeder, batch_size=BATCH)
+                bulk_insert_with_history(members, user=seeder)
+                bulk_insert_with_history(relationships, user=seeder)
+                bulk_insert_with_history(addresses, user=seeder)
                 created.extend(families)
             self.stdout.write(f"  {len(created)} of {count} families")
         return created
