@@ -20,6 +20,15 @@ upn_format = RegexValidator(
 )
 
 
+SEARCH_NAME_MAX = 2 * NAME_MAX + 1
+
+
+def person_search_name(first_name: str, last_name: str) -> str:
+    """The lower-case name that search matches on. Lower-casing can lengthen a name ('İ' becomes two
+    characters), so it is cut to fit its column."""
+    return f"{first_name} {last_name}".lower()[:SEARCH_NAME_MAX]
+
+
 class Person(DomainModel):
     first_name = models.CharField(max_length=NAME_MAX)
     middle_names = models.CharField(max_length=NAME_MAX, blank=True)
@@ -45,7 +54,7 @@ class Person(DomainModel):
     upn = models.CharField("unique pupil number", max_length=13, blank=True, validators=[upn_format])
     deceased_on = models.DateField(null=True, blank=True)
     restricted = models.BooleanField(default=False, help_text="Hidden from everyone but the allow-list")
-    search_name = models.CharField(max_length=2 * NAME_MAX + 1, editable=False, db_index=True)
+    search_name = models.CharField(max_length=SEARCH_NAME_MAX, editable=False, db_index=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -107,7 +116,7 @@ class Person(DomainModel):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        self.search_name = f"{self.first_name} {self.last_name}".lower()
+        self.search_name = person_search_name(self.first_name, self.last_name)
         super().save(*args, **kwargs)
 
 

@@ -100,6 +100,13 @@ def family_edit(request: HttpRequest, uuid) -> HttpResponse:
         except ValidationError as error:
             errors_from_validation(form, error)
         else:
+            if not selectors.families_visible_to(request.user).filter(pk=family.pk).exists():
+                messages.success(
+                    request,
+                    f"Family details saved. The family is now held by the {family.local_area_team} Local Area Team, "
+                    "so you can no longer see it.",
+                )
+                return redirect("cases:family_list")
             messages.success(request, "Family details saved.")
             return redirect("cases:family_detail", uuid=family.uuid)
     return render(request, "cases/family_form.html", {"form": form, "family": family, "title": "Change family details"})
@@ -233,6 +240,7 @@ def person_detail(request: HttpRequest, uuid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, uuid) -> HttpResponse:
     person = selectors.person_get(user=request.user, uuid=uuid)
+    saved_name = person.full_name  # the form writes submitted values onto `person` while validating
     form = PersonForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         try:
@@ -242,7 +250,7 @@ def person_edit(request: HttpRequest, uuid) -> HttpResponse:
         else:
             messages.success(request, f"{person}'s details saved.")
             return redirect("cases:person_detail", uuid=person.uuid)
-    return render(request, "cases/person_form.html", {"form": form, "person": person})
+    return render(request, "cases/person_form.html", {"form": form, "person": person, "saved_name": saved_name})
 
 
 @login_required

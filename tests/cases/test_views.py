@@ -221,3 +221,30 @@ def test_family_list_is_paginated(cfs_worker_client, lats):
 
 def test_family_list_empty_state(cfs_worker_client):
     assert "There are no families you can see" in cfs_worker_client.get(reverse("cases:family_list")).content.decode()
+
+
+def test_family_edit_that_moves_the_family_out_of_the_team_says_so(cfs_worker_client, own_family, lats):
+    PostcodeSectorFactory(code="YO24", local_area_team=lats["hob-moor"])
+    response = cfs_worker_client.post(
+        reverse("cases:family_edit", kwargs={"uuid": own_family.uuid}),
+        {"name": own_family.name, "address_line_1": "1 New Road", "town": "York", "postcode": "YO24 1AB"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("cases:family_list")
+    assert "now held by the Hob Moor Local Area Team, so you can no longer see it" in response.content.decode()
+
+
+def test_person_edit_refused_keeps_the_saved_name_in_the_heading(cfs_worker_client, own_family):
+    person = FamilyMemberFactory(family=own_family, person=PersonFactory(first_name="Saved", last_name="Name")).person
+    data = _member_data(first_name="Unsaved", nhs_number="123")
+    del data["role"]
+    page = cfs_worker_client.post(reverse("cases:person_edit", kwargs={"uuid": person.uuid}), data).content.decode()
+    assert "Change Saved Name's details" in page
+    assert "Unsaved Name's details" not in page
+
+
+def test_person_with_a_long_name_that_lengthens_when_lower_cased_is_saved(cfs_worker_client, own_family):
+    data = _member_data(first_name="İ" + "a" * 99, last_name="b" * 100)
+    response = cfs_worker_client.post(reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid}), data)
+    assert response.status_code == 302
+    assert len(Person.objects.get().search_name) == 201

@@ -11,13 +11,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from faker import Faker
 
-from cases.models import Family, FamilyMember, Person, PersonAddress, Relationship
+from cases.models import Family, FamilyMember, Person, PersonAddress, Relationship, person_search_name
 from cases.services import REFERENCE_ALPHABET, family_access_grant, family_restricted_allow
 from earlyhelp.accounts.models import User
 from earlyhelp.accounts.services import service_account_get
 from earlyhelp.audit.context import acting_as
-from earlyhelp.core.bulk import bulk_insert_with_history
 from earlyhelp.core import perms
+from earlyhelp.core.bulk import bulk_insert_with_history
 from earlyhelp.core.roles import roles_sync
 from locality.models import Agency, LocalAreaTeam, PostcodeSector, Team
 from locality.services import membership_add
@@ -256,7 +256,7 @@ class Command(BaseCommand):
             for person, role, _flags in plan:
                 person.nhs_number = nhs_number_for(context["serial"]) or ""
                 context["serial"] += 1
-                person.search_name = f"{person.first_name} {person.last_name}".lower()
+                person.search_name = person_search_name(person.first_name, person.last_name)
                 is_pupil = role == FamilyMember.Role.CHILD and (person.age_on(today) or 0) >= 4
                 person.school = rng.choice(context["schools"]) if is_pupil else None
                 person.gp_practice = rng.choice(context["gps"])
