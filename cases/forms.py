@@ -34,7 +34,7 @@ class SearchForm(forms.Form):
         self.helper.form_method = "get"
         self.helper.layout = Layout(
             Field.text("name", field_width=20),
-            Fieldset(Field("date_of_birth"), legend="Date of birth", legend_size=Size.SMALL),
+            Field("date_of_birth", context={"legend_size": Size.SMALL}),
             Field.text("nhs_number", field_width=10),
             Field.text("postcode", field_width=10),
             Submit("search", "Search"),
@@ -66,7 +66,10 @@ class FamilyForm(forms.ModelForm):
         required=False,
         label="Local Area Team",
         empty_label="The team that covers the postcode",
-        help_text="Only a Local Area Team manager can choose a team other than the postcode's",
+        help_text=(
+            "Leave this for a York postcode. Choose a team for a postcode outside York; "
+            "only a Local Area Team manager can override the postcode's team"
+        ),
     )
 
     class Meta:
@@ -184,8 +187,8 @@ class PersonForm(forms.ModelForm):
                 legend="Name",
                 legend_size=Size.MEDIUM,
             ),
-            Fieldset(Field("date_of_birth"), legend="Date of birth", legend_size=Size.SMALL),
-            Fieldset(Field("expected_date_of_birth"), legend="Expected date of birth", legend_size=Size.SMALL),
+            Field("date_of_birth", context={"legend_size": Size.SMALL}),
+            Field("expected_date_of_birth", context={"legend_size": Size.SMALL}),
             Field.radios("sex", legend_size=Size.SMALL, inline=True),
             Field.select("ethnicity"),
             Field.text("first_language", field_width=20),
@@ -203,6 +206,13 @@ class PersonForm(forms.ModelForm):
         if value and not nhs_number_is_valid(value):
             raise forms.ValidationError("Enter a valid NHS number, 10 digits like 943 476 5919")
         return value
+
+    def _get_validation_exclusions(self):
+        # The NHS number's uniqueness is checked by the service, after the duplicate check has had
+        # the chance to offer the existing record, and without revealing records out of scope.
+        exclusions = super()._get_validation_exclusions()
+        exclusions.add("nhs_number")
+        return exclusions
 
     def clean_upn(self) -> str:
         return self.cleaned_data["upn"].strip().upper()
@@ -224,6 +234,8 @@ class FamilyMemberForm(PersonForm):
     parental_responsibility = forms.BooleanField(label="Has parental responsibility", required=False)
     main_carer = forms.BooleanField(label="Is the main carer", required=False)
     duplicates_checked = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    field_order = ["role", *PERSON_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -272,6 +284,7 @@ class FamilyMemberRoleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["role"].choices = FamilyMember.Role.choices
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Field.radios("role", legend_size=Size.SMALL),
@@ -321,8 +334,8 @@ class RelationshipForm(forms.Form):
 
 
 class InvolvementForm(forms.ModelForm):
-    started_on = GovDateField(label="Start date", required=False)
-    ended_on = GovDateField(label="End date", required=False)
+    started_on = GovDateField(label="Start date (optional)", required=False)
+    ended_on = GovDateField(label="End date (optional)", required=False)
 
     class Meta:
         model = ProfessionalInvolvement
@@ -357,8 +370,8 @@ class InvolvementForm(forms.ModelForm):
             Field.text("practitioner_name", field_width=20),
             Field.text("practitioner_role", field_width=20),
             Field.text("contact_details"),
-            Fieldset(Field("started_on"), legend="Start date (optional)", legend_size=Size.SMALL),
-            Fieldset(Field("ended_on"), legend="End date (optional)", legend_size=Size.SMALL),
+            Field("started_on", context={"legend_size": Size.SMALL}),
+            Field("ended_on", context={"legend_size": Size.SMALL}),
             Submit("submit", "Save involvement"),
         )
 

@@ -45,10 +45,20 @@ class Person(DomainModel):
         "special educational needs", max_length=12, choices=SenStatus.choices, default=SenStatus.NONE
     )
     school = models.ForeignKey(
-        "locality.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="pupils"
+        "locality.Agency",
+        verbose_name="school or setting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pupils",
     )
     gp_practice = models.ForeignKey(
-        "locality.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="patients"
+        "locality.Agency",
+        verbose_name="GP practice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="patients",
     )
     nhs_number = models.CharField("NHS number", max_length=10, blank=True, validators=[validate_nhs_number])
     upn = models.CharField("unique pupil number", max_length=13, blank=True, validators=[upn_format])
@@ -147,7 +157,9 @@ class Family(DomainModel):
 
     reference = models.CharField(max_length=12, unique=True, editable=False)
     name = models.CharField("family name", max_length=NAME_MAX, help_text="For example, Smith or Khan-Smith")
-    local_area_team = models.ForeignKey("locality.LocalAreaTeam", on_delete=models.PROTECT, related_name="families")
+    local_area_team = models.ForeignKey(
+        "locality.LocalAreaTeam", verbose_name="Local Area Team", on_delete=models.PROTECT, related_name="families"
+    )
     team_overridden = models.BooleanField(default=False, help_text="Team chosen by a manager, not by postcode")
     ward = models.ForeignKey("locality.Ward", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     address_line_1 = models.CharField(max_length=200)

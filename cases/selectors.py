@@ -65,6 +65,13 @@ def family_list(*, user, team_id: int | None = None, status: str = "") -> QueryS
     return families.order_by("name", "reference")
 
 
+def family_list_teams(*, user) -> QuerySet:
+    """The Local Area Teams that hold at least one family `user` can see, for the list's filter."""
+    from locality.models import LocalAreaTeam
+
+    return LocalAreaTeam.objects.filter(pk__in=families_visible_to(user).values("local_area_team"))
+
+
 def family_get(*, user, uuid) -> Family:
     """One family `user` may see, or 404 (never 403: outsiders learn nothing)."""
     try:
@@ -222,6 +229,20 @@ def person_search(*, user, criteria: SearchCriteria) -> QuerySet[Person]:
         "family", "family__local_area_team"
     )
     return people.prefetch_related(Prefetch("memberships", queryset=visible_memberships, to_attr="visible_memberships"))
+
+
+def family_search(*, user, criteria: SearchCriteria) -> QuerySet[Family]:
+    """Visible families whose name, reference or postcode matches, so a family with no one added yet
+    is still found. Empty unless a name or postcode was given."""
+    if not (criteria.name or criteria.postcode):
+        return Family.objects.none()
+    families = families_visible_to(user).select_related("local_area_team")
+    if criteria.postcode:
+        families = families.filter(postcode=postcode_normalise(criteria.postcode))
+    if criteria.name:
+        name = " ".join(criteria.name.split())
+        families = families.filter(Q(name__icontains=name) | Q(reference__iexact=name))
+    return families.order_by("name", "reference")
 
 
 def person_duplicates(

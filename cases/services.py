@@ -17,6 +17,14 @@ from locality.selectors import local_area_team_for_postcode
 REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"
 
 
+OLDER_RELATIVE_KINDS = {
+    Relationship.Kind.MOTHER,
+    Relationship.Kind.FATHER,
+    Relationship.Kind.STEP_PARENT,
+    Relationship.Kind.GRANDPARENT,
+}
+
+
 class FamilyError(Exception):
     """A change to a family that the rules refuse; the message is shown to the user."""
 
@@ -134,33 +142,43 @@ def family_restricted_allow(*, family: Family, user) -> None:
     assign_perm(f"cases.{ACCESS_RESTRICTED_FAMILY}", user, family)
 
 
+NHS_NUMBER_TAKEN = (
+    "A record with this NHS number already exists. If it is not offered to you, ask your Local Area Team "
+    "or the MASH about it rather than creating a second record"
+)
+
+
+def _person_save(person: Person) -> Person:
+    """Validate and save; an NHS number held by any other record is refused without saying whose it is."""
+    if person.nhs_number and Person.objects.filter(nhs_number=person.nhs_number).exclude(pk=person.pk).exists():
+        raise ValidationError({"nhs_number": NHS_NUMBER_TAKEN})
+    person.full_clean()
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ValidationError({"nhs_number": NHS_NUMBER_TAKEN}) from None
+    return person
+
+
 @transaction.atomic
 def person_create(*, user, **fields) -> Person:
     """Create a person record from validated form data."""
     fields["nhs_number"] = nhs_number_normalise(fields.get("nhs_number", ""))
-    person = Person(**fields)
-    person.full_clean()
-    try:
-        with transaction.atomic():
-            person.save()
-    except IntegrityError:
-        raise ValidationError({"nhs_number": "A person with this NHS number already has a record"}) from None
-    return person
+    return _person_save(Person(**fields))
 
 
 @transaction.atomic
-def person_update(*, user, person: Person, **fields) -> Person:
-    """Change a person's details."""
+def person_update(*, user, person: Person, **fields) -> bool:
+    """Change a person's details. Returns False, and writes nothing, when nothing changed."""
     fields["nhs_number"] = nhs_number_normalise(fields.get("nhs_number", person.nhs_number))
+    saved = Person.objects.get(pk=person.pk)
+    if all(getattr(saved, name) == value for name, value in fields.items()):
+        return False
     for name, value in fields.items():
         setattr(person, name, value)
-    person.full_clean()
-    try:
-        with transaction.atomic():
-            person.save()
-    except IntegrityError:
-        raise ValidationError({"nhs_number": "A person with this NHS number already has a record"}) from None
-    return person
+    _person_save(person)
+    return True
 
 
 @transaction.atomic
@@ -230,6 +248,10 @@ def relationship_add(*, user, family: Family, person: Person, relative: Person, 
         raise FamilyError("Choose two different people")
     if Relationship.objects.filter(family=family, person=person, relative=relative, kind=kind).exists():
         raise FamilyError("This relationship is already recorded")
+    both_born = person.date_of_birth and relative.date_of_birth
+    if kind in OLDER_RELATIVE_KINDS and both_born and person.date_of_birth >= relative.date_of_birth:
+        label = Relationship.Kind(kind).label.lower()
+        raise FamilyError(f"{person} is not older than {relative}, so cannot be their {label}")
     relationship = Relationship(family=family, person=person, relative=relative, kind=kind)
     relationship.full_clean()
     relationship.save()

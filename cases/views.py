@@ -23,9 +23,9 @@ from earlyhelp.audit.selectors import history_entries
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
-from locality.models import LocalAreaTeam
 
 PER_PAGE = 25
+FAMILY_HITS = 10  # families matching by name or postcode, shown above the people found
 
 
 def _page(request: HttpRequest, items, per_page: int = PER_PAGE):
@@ -36,12 +36,13 @@ def _page(request: HttpRequest, items, per_page: int = PER_PAGE):
 @permission_required(perms.VIEW_FAMILY, raise_exception=True)
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
-    page = None
+    page, families = None, []
     if form.is_valid():
         criteria = selectors.SearchCriteria(**form.cleaned_data)
         page = _page(request, selectors.person_search(user=request.user, criteria=criteria))
+        families = list(selectors.family_search(user=request.user, criteria=criteria)[:FAMILY_HITS])
         access_event_record(user=request.user, action="search", detail=criteria.describe(), request=request)
-    return render(request, "cases/search.html", {"form": form, "page": page})
+    return render(request, "cases/search.html", {"form": form, "page": page, "families": families})
 
 
 @login_required
@@ -56,7 +57,7 @@ def family_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "page": _page(request, families),
-        "teams": LocalAreaTeam.objects.all(),
+        "teams": selectors.family_list_teams(user=request.user),
         "statuses": Family.Status.choices,
         "team_id": team_id,
         "status": status,
@@ -137,7 +138,9 @@ def family_member_add(request: HttpRequest, uuid) -> HttpResponse:
             if member is not None:
                 messages.success(request, f"{member.person} added to the family.")
                 return redirect("cases:family_detail", uuid=family.uuid)
-    return render(request, "cases/family_member_form.html", {"form": form, "family": family, "duplicates": duplicates})
+    member_ids = set(family.members.values_list("person_id", flat=True)) if duplicates else set()
+    context = {"form": form, "family": family, "duplicates": duplicates, "member_ids": member_ids}
+    return render(request, "cases/family_member_form.html", context)
 
 
 def _family_member_save(request: HttpRequest, family: Family, form: FamilyMemberForm, *, chosen: str):
@@ -187,7 +190,7 @@ def relationship_add(request: HttpRequest, uuid) -> HttpResponse:
         try:
             services.relationship_add(user=request.user, family=family, **form.cleaned_data)
         except services.FamilyError as error:
-            form.add_error(None, str(error))
+            form.add_error("kind", str(error))
         else:
             messages.success(request, "Relationship saved.")
             return redirect("cases:family_detail", uuid=family.uuid)
@@ -244,11 +247,14 @@ def person_edit(request: HttpRequest, uuid) -> HttpResponse:
     form = PersonForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_update(user=request.user, person=person, **form.person_fields())
+            changed = services.person_update(user=request.user, person=person, **form.person_fields())
         except ValidationError as error:
             errors_from_validation(form, error)
         else:
-            messages.success(request, f"{person}'s details saved.")
+            if changed:
+                messages.success(request, f"{person}'s details saved.")
+            else:
+                messages.info(request, "You did not change anything, so nothing was saved.")
             return redirect("cases:person_detail", uuid=person.uuid)
     return render(request, "cases/person_form.html", {"form": form, "person": person, "saved_name": saved_name})
 

@@ -2,7 +2,10 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from earlyhelp.audit.models import AccessEvent
 from earlyhelp.audit.services import GENESIS_HASH, access_event_hash
@@ -25,7 +28,7 @@ class HistoryEntry:
 
 
 _KINDS = {"+": "Created", "~": "Changed", "-": "Deleted"}
-_SKIP_FIELDS = {"id", "uuid", "created_at", "updated_at"}
+_SKIP_FIELDS = {"id", "uuid", "created_at", "updated_at", "search_name"}
 
 
 def _display(record, field) -> str:
@@ -38,6 +41,10 @@ def _display(record, field) -> str:
         return str(getattr(record, field.name, "") or "")
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return date_format(localtime(value), "j M Y, H:i")
+    if isinstance(value, date):
+        return date_format(value, "j M Y")
     return str(value)
 
 
@@ -60,6 +67,9 @@ def history_entries(*, histories: Iterable[tuple[str, Iterable]]) -> list[Histor
                     for f in fields
                     if getattr(previous, f.attname) != getattr(row, f.attname)
                 )
+            previous_row, previous = previous, row
+            if row.history_type == "~" and previous_row is not None and not changes:
+                continue  # a save that changed nothing a reader would see
             entries.append(
                 HistoryEntry(
                     when=row.history_date,
@@ -69,7 +79,6 @@ def history_entries(*, histories: Iterable[tuple[str, Iterable]]) -> list[Histor
                     changes=changes,
                 )
             )
-            previous = row
     return sorted(entries, key=lambda e: e.when, reverse=True)
 
 

@@ -97,7 +97,7 @@ def test_person_create_refuses_future_date_of_birth_but_accepts_an_expected_one(
 
 def test_person_create_refuses_a_duplicate_nhs_number(cfs_worker_user):
     person_create(user=cfs_worker_user, first_name="A", last_name="B", nhs_number="943 476 5919")
-    with pytest.raises(ValidationError, match="already has a record"):
+    with pytest.raises(ValidationError, match="A record with this NHS number already exists"):
         person_create(user=cfs_worker_user, first_name="C", last_name="D", nhs_number="9434765919")
 
 
@@ -130,8 +130,29 @@ def test_family_member_add_records_the_family_address_for_the_household(own_fami
         family_member_add(user=cfs_worker_user, family=own_family, person=person, role=FamilyMember.Role.PARENT)
 
 
+def test_relationship_add_refuses_a_parent_younger_than_the_child(own_family, cfs_worker_user):
+    young = FamilyMemberFactory(family=own_family, person=PersonFactory(date_of_birth=date(2016, 1, 1))).person
+    old = FamilyMemberFactory(family=own_family, person=PersonFactory(date_of_birth=date(1990, 1, 1))).person
+    with pytest.raises(FamilyError, match="is not older than"):
+        relationship_add(user=cfs_worker_user, family=own_family, person=young, relative=old, kind="mother")
+    relationship_add(user=cfs_worker_user, family=own_family, person=young, relative=old, kind="sibling")
+
+
+def test_person_update_with_no_change_writes_no_history(own_family, cfs_worker_user):
+    from cases.services import person_update
+
+    person = FamilyMemberFactory(family=own_family).person
+    before = person.history.count()
+    assert person_update(user=cfs_worker_user, person=person, first_name=person.first_name) is False
+    assert person.history.count() == before
+    assert person_update(user=cfs_worker_user, person=person, first_name="New") is True
+    assert person.history.count() == before + 1
+
+
 def test_relationship_add_needs_two_members_of_the_family(own_family, cfs_worker_user):
-    mum = FamilyMemberFactory(family=own_family, role=FamilyMember.Role.PARENT).person
+    mum = FamilyMemberFactory(
+        family=own_family, role=FamilyMember.Role.PARENT, person=PersonFactory(date_of_birth=date(1985, 1, 1))
+    ).person
     child = FamilyMemberFactory(family=own_family).person
     relationship = relationship_add(user=cfs_worker_user, family=own_family, person=mum, relative=child, kind="mother")
     assert str(relationship).endswith(f"mother of {child}")

@@ -131,6 +131,34 @@ def test_family_member_add_creates_a_new_record_once_duplicates_were_shown(cfs_w
     assert Person.objects.filter(first_name="Zoë").count() == 2
 
 
+def test_family_member_add_nhs_number_of_an_unseen_record_is_refused_without_details(
+    cfs_worker_client, own_family, other_family
+):
+    FamilyMemberFactory(family=other_family, person=PersonFactory(first_name="Hidden", nhs_number="9434765919"))
+    url = reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid})
+    page = cfs_worker_client.post(url, _member_data(nhs_number="943 476 5919")).content.decode()
+    assert "A record with this NHS number already exists" in page
+    assert 'href="#id_nhs_number"' in page
+    assert "Hidden" not in page and "Possible matches" not in page
+
+
+def test_family_member_add_nhs_number_of_a_visible_record_offers_it(cfs_worker_client, own_family, lats):
+    from tests.factories import FamilyFactory
+
+    neighbour = FamilyFactory(local_area_team=lats["tang-hall"])
+    FamilyMemberFactory(family=neighbour, person=PersonFactory(first_name="Known", nhs_number="9434765919"))
+    url = reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid})
+    page = cfs_worker_client.post(url, _member_data(nhs_number="9434765919")).content.decode()
+    assert "Possible matches" in page and "Known" in page
+
+
+def test_error_summary_links_to_the_first_radio_and_the_day_of_a_date(cfs_worker_client, own_family):
+    url = reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid})
+    page = cfs_worker_client.post(url, {"first_name": "A", "last_name": "B", "date_of_birth_0": "31"}).content.decode()
+    assert page.index('href="#id_role_1"') < page.index('href="#id_date_of_birth_')
+    assert 'id="id_role_1"' in page
+
+
 def test_family_member_add_cannot_link_a_person_the_user_cannot_see(cfs_worker_client, own_family, other_family):
     hidden = FamilyMemberFactory(family=other_family).person
     url = reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid})
@@ -151,7 +179,9 @@ def test_person_edit_saves_and_says_so(cfs_worker_client, own_family):
 
 
 def test_relationship_add_and_involvement_add(cfs_worker_client, own_family):
-    mum = FamilyMemberFactory(family=own_family, role="parent").person
+    mum = FamilyMemberFactory(
+        family=own_family, role="parent", person=PersonFactory(date_of_birth=date(1985, 1, 1))
+    ).person
     child = FamilyMemberFactory(family=own_family).person
     agency = AgencyFactory(name="Test Health Visiting")
     rel = cfs_worker_client.post(
@@ -178,7 +208,9 @@ def test_relationship_add_and_involvement_add(cfs_worker_client, own_family):
 
 
 def test_relationship_add_refuses_the_same_person_twice(cfs_worker_client, own_family):
-    mum = FamilyMemberFactory(family=own_family, role="parent").person
+    mum = FamilyMemberFactory(
+        family=own_family, role="parent", person=PersonFactory(date_of_birth=date(1985, 1, 1))
+    ).person
     FamilyMemberFactory(family=own_family)
     response = cfs_worker_client.post(
         reverse("cases:relationship_add", kwargs={"uuid": own_family.uuid}),
