@@ -57,6 +57,31 @@ def _team_for(*, user, postcode: str, chosen: LocalAreaTeam | None) -> tuple[Loc
     return chosen, by_postcode is not None
 
 
+def _family_details_save(
+    family: Family,
+    *,
+    user,
+    name: str,
+    address_line_1: str,
+    address_line_2: str,
+    town: str,
+    postcode: str,
+    local_area_team: LocalAreaTeam | None,
+) -> Family:
+    postcode = postcode_normalise(postcode)
+    team, overridden = _team_for(user=user, postcode=postcode, chosen=local_area_team)
+    family.name = name.strip()
+    family.address_line_1 = address_line_1.strip()
+    family.address_line_2 = address_line_2.strip()
+    family.town = town.strip()
+    family.postcode = postcode
+    family.local_area_team = team
+    family.team_overridden = overridden
+    family.full_clean()
+    family.save()
+    return family
+
+
 @transaction.atomic
 def family_create(
     *,
@@ -69,20 +94,16 @@ def family_create(
     local_area_team: LocalAreaTeam | None = None,
 ) -> Family:
     """Open a record for a family. The creator is granted access if their team would not give it."""
-    postcode = postcode_normalise(postcode)
-    team, overridden = _team_for(user=user, postcode=postcode, chosen=local_area_team)
-    family = Family(
-        reference=family_reference_new(),
-        name=name.strip(),
-        address_line_1=address_line_1.strip(),
-        address_line_2=address_line_2.strip(),
-        town=town.strip(),
+    family = _family_details_save(
+        Family(reference=family_reference_new()),
+        user=user,
+        name=name,
+        address_line_1=address_line_1,
+        address_line_2=address_line_2,
+        town=town,
         postcode=postcode,
-        local_area_team=team,
-        team_overridden=overridden,
+        local_area_team=local_area_team,
     )
-    family.full_clean()
-    family.save()
     if not families_visible_to(user).filter(pk=family.pk).exists():
         family_access_grant(family=family, user=user)
     return family
@@ -100,21 +121,22 @@ def family_update(
     town: str = "York",
     local_area_team: LocalAreaTeam | None = None,
 ) -> Family:
-    """Change a family's name or address; a new postcode may move it to another team."""
-    postcode = postcode_normalise(postcode)
-    if local_area_team is None and family.team_overridden and postcode == family.postcode:
+    """Change a family's name or address; a new postcode may move it to another team.
+
+    A team a manager chose is kept while the postcode stays the same.
+    """
+    if local_area_team is None and family.team_overridden and postcode_normalise(postcode) == family.postcode:
         local_area_team = family.local_area_team
-    team, overridden = _team_for(user=user, postcode=postcode, chosen=local_area_team)
-    family.name = name.strip()
-    family.address_line_1 = address_line_1.strip()
-    family.address_line_2 = address_line_2.strip()
-    family.town = town.strip()
-    family.postcode = postcode
-    family.local_area_team = team
-    family.team_overridden = overridden
-    family.full_clean()
-    family.save()
-    return family
+    return _family_details_save(
+        family,
+        user=user,
+        name=name,
+        address_line_1=address_line_1,
+        address_line_2=address_line_2,
+        town=town,
+        postcode=postcode,
+        local_area_team=local_area_team,
+    )
 
 
 @transaction.atomic
