@@ -177,6 +177,7 @@ class Family(DomainModel):
             ("access_restricted_family", "Can see this restricted family (allow-list)"),
             ("view_family_history", "Can see the change history of families and people"),
             ("override_family_team", "Can place a family in a team other than its postcode's"),
+            ("share_family", "Can give a practitioner from another agency sight of a family, within consent"),
         ]
         indexes = [
             models.Index(fields=["local_area_team", "name"], name="family_team_name"),
@@ -280,3 +281,37 @@ class ProfessionalInvolvement(DomainModel):
     def clean(self) -> None:
         if self.started_on and self.ended_on and self.ended_on < self.started_on:
             raise ValidationError({"ended_on": "The end date must be on or after the start date"})
+
+
+class Task(DomainModel):
+    """Something someone must do for a family, for a named person or for a team's managers."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To do"
+        DONE = "done", "Done"
+
+    TRANSITIONS = {Status.OPEN: {Status.DONE}, Status.DONE: set()}
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=200)
+    assigned_to = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+    )
+    team = models.ForeignKey(
+        "locality.LocalAreaTeam",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        help_text="For the team's managers when no one person is named",
+    )
+    due_on = models.DateField()
+    status = models.CharField(max_length=5, choices=Status.choices, default=Status.OPEN)
+    completed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["assigned_to", "status", "due_on"], name="task_assignee_status")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -16,7 +16,8 @@ from cases.models import (
     ProfessionalInvolvement,
     Relationship,
 )
-from earlyhelp.core.perms import ACCESS_FAMILY, ACCESS_RESTRICTED_FAMILY, VIEW_FAMILY
+from consent.selectors import consent_summary, families_shareable_with_user
+from earlyhelp.core.perms import ACCESS_FAMILY, ACCESS_RESTRICTED_FAMILY, OVERRIDE_FAMILY_TEAM, VIEW_FAMILY
 from earlyhelp.core.validators import nhs_number_normalise, postcode_normalise
 from locality.selectors import team_ids_with_case_access
 
@@ -33,14 +34,14 @@ def _granted_family_ids(user, codename: str) -> QuerySet:
 def families_visible_to(user) -> QuerySet[Family]:
     """The families `user` may see: their teams' (rule 1), their grants (rule 2), the allow-list (rule 4).
 
-    Restricted families are left out of rules 1 and 2. Anyone without the role permission to
-    look at families at all sees none.
+    A grant is usable only while consent covers the user's agency, or before any consent decision
+    (`consent.selectors.families_shareable_with_user`). Restricted families are left out of rules 1
+    and 2. Anyone without the role permission to look at families at all sees none.
     """
     if not (user.is_authenticated and user.is_active and user.has_perm(VIEW_FAMILY)):
         return Family.objects.none()
-    ordinary = Q(local_area_team__in=team_ids_with_case_access(user)) | Q(
-        pk__in=_granted_family_ids(user, ACCESS_FAMILY)
-    )
+    granted = Q(pk__in=_granted_family_ids(user, ACCESS_FAMILY)) & families_shareable_with_user(user)
+    ordinary = Q(local_area_team__in=team_ids_with_case_access(user)) | granted
     allow_listed = Q(pk__in=_granted_family_ids(user, ACCESS_RESTRICTED_FAMILY))
     return Family.objects.filter((Q(restricted=False) & ordinary) | allow_listed)
 
@@ -94,6 +95,8 @@ def family_page(*, user, uuid) -> Family:
     ).select_related("person", "relative")
     family.visible_members = list(members)
     family.visible_relationships = list(relationships)
+    family.consent = consent_summary(family=family)
+    family.open_tasks = list(family.tasks.filter(status="open").select_related("assigned_to", "team"))
     family.involvement_list = list(
         family.involvements.select_related("agency", "person").filter(
             Q(person__isnull=True) | Q(person__in=visible_people)
@@ -120,6 +123,29 @@ def person_page(*, user, uuid) -> Person:
     )
     person.address_list = list(person.addresses.all())
     return person
+
+
+def task_get(*, family: Family, uuid):
+    from cases.models import Task
+
+    try:
+        return Task.objects.get(family=family, uuid=uuid)
+    except (Task.DoesNotExist, ValueError):
+        raise Http404("No such task") from None
+
+
+def tasks_for(*, user) -> list:
+    """Open tasks for `user`: their own, and their team's if they manage one."""
+    from cases.models import Task
+
+    mine = Q(assigned_to=user)
+    if user.has_perm(OVERRIDE_FAMILY_TEAM):
+        mine |= Q(assigned_to__isnull=True, team__in=team_ids_with_case_access(user))
+    return list(
+        Task.objects.filter(mine, status=Task.Status.OPEN, family__in=families_visible_to(user))
+        .select_related("family")
+        .order_by("due_on")[:20]
+    )
 
 
 def family_member_get(*, user, family: Family, uuid) -> FamilyMember:

@@ -309,3 +309,15 @@ def families_follow_postcode_sector(*, sector_code: str) -> int:
             family.save(update_fields=["local_area_team", "updated_at"])
             moved += 1
     return moved
+
+
+@transaction.atomic
+def task_complete(*, user, task) -> None:
+    """Mark a task done."""
+    from cases.models import Task
+
+    if Task.Status.DONE not in Task.TRANSITIONS[task.status]:
+        raise FamilyError("This task is already done")
+    task.status = Task.Status.DONE
+    task.completed_on = timezone.localdate()
+    task.save(update_fields=["status", "completed_on", "updated_at"])

@@ -14,6 +14,7 @@ urlpatterns = [
     path("families/<uuid:uuid>/members/<uuid:member_uuid>/edit/", views.family_member_edit, name="family_member_edit"),
     path("families/<uuid:uuid>/relationships/add/", views.relationship_add, name="relationship_add"),
     path("families/<uuid:uuid>/involvements/add/", views.involvement_add, name="involvement_add"),
+    path("families/<uuid:uuid>/tasks/<uuid:task_uuid>/done/", views.task_complete, name="task_complete"),
     path("people/<uuid:uuid>/", views.person_detail, name="person_detail"),
     path("people/<uuid:uuid>/edit/", views.person_edit, name="person_edit"),
     path("people/<uuid:uuid>/history/", views.person_history, name="person_history"),

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import selectors, services
 from cases.forms import (
@@ -270,3 +270,18 @@ def person_history(request: HttpRequest, uuid) -> HttpResponse:
         "audit/history.html",
         {"subject": person, "page": _page(request, entries, 50), "back_url": "cases:person_detail"},
     )
+
+
+@login_required
+@permission_required(perms.VIEW_FAMILY, raise_exception=True)
+@require_POST
+def task_complete(request: HttpRequest, uuid, task_uuid) -> HttpResponse:
+    family = selectors.family_get(user=request.user, uuid=uuid)
+    task = selectors.task_get(family=family, uuid=task_uuid)
+    try:
+        services.task_complete(user=request.user, task=task)
+    except services.FamilyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Task done: {task.title}.")
+    return redirect("cases:family_detail", uuid=family.uuid)

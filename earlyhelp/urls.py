@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("earlyhelp.core.urls")),
     path("accounts/", include("earlyhelp.accounts.urls")),
     path("", include("cases.urls")),
+    path("", include("consent.urls")),
     path("admin/", admin.site.urls),
 ]
 

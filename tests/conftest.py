@@ -48,6 +48,12 @@ def _fast_password_hasher():
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploaded evidence goes to a throw-away folder, never the project's media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery():
     """Unit tests run tasks in-process; the worker test switches this off for itself."""
     # The app reads Django settings under the CELERY_ namespace, so override the namespaced keys.

@@ -1,11 +1,13 @@
 """factory_boy factories for every model. People and places are synthetic."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from cases.models import Family, FamilyMember, Person, PersonAddress, ProfessionalInvolvement, Relationship
+from cases.models import Family, FamilyMember, Person, PersonAddress, ProfessionalInvolvement, Relationship, Task
+from consent.models import ConsentRecord, ConsentShare, ConsentSubject, DisclosureLog, LawfulBasis, PrivacyNotice
 from earlyhelp.accounts.models import User
 from locality.models import Agency, LocalAreaTeam, Membership, PostcodeSector, Team, Ward
 
@@ -141,3 +143,76 @@ class ProfessionalInvolvementFactory(DjangoModelFactory):
     family = factory.SubFactory(FamilyFactory)
     agency = factory.SubFactory(AgencyFactory)
     practitioner_name = "Pat Example"
+
+
+class TaskFactory(DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    family = factory.SubFactory(FamilyFactory)
+    title = "Review the plan"
+    assigned_to = factory.SubFactory(UserFactory)
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=5))
+
+
+class PrivacyNoticeFactory(DjangoModelFactory):
+    class Meta:
+        model = PrivacyNotice
+        django_get_or_create = ("version",)
+
+    version = factory.Sequence(lambda n: f"test-{n}")
+    text = "How we use your information (test notice)."
+    effective_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+
+
+class LawfulBasisFactory(DjangoModelFactory):
+    class Meta:
+        model = LawfulBasis
+        django_get_or_create = ("record_type",)
+
+    record_type = "early_help_record"
+    article_6 = "UK GDPR Article 6(1)(e)"
+    article_9 = "UK GDPR Article 9(2)(g)"
+
+
+class ConsentRecordFactory(DjangoModelFactory):
+    """Consent asked for but not yet answered: it changes no one's access until a decision is recorded."""
+
+    class Meta:
+        model = ConsentRecord
+
+    family = factory.SubFactory(FamilyFactory)
+    status = ConsentRecord.Status.REQUESTED
+    giver_kind = ConsentRecord.GiverKind.PARENTAL_RESPONSIBILITY
+    engage = True
+    store = True
+    method = ConsentRecord.Method.WRITTEN
+    obtained_by = factory.SubFactory(UserFactory)
+    review_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
+
+
+class ConsentSubjectFactory(DjangoModelFactory):
+    class Meta:
+        model = ConsentSubject
+
+    consent = factory.SubFactory(ConsentRecordFactory)
+    person = factory.SubFactory(PersonFactory)
+
+
+class ConsentShareFactory(DjangoModelFactory):
+    class Meta:
+        model = ConsentShare
+
+    consent = factory.SubFactory(ConsentRecordFactory)
+    agency = factory.SubFactory(AgencyFactory)
+
+
+class DisclosureLogFactory(DjangoModelFactory):
+    class Meta:
+        model = DisclosureLog
+
+    family = factory.SubFactory(FamilyFactory)
+    what = "Access to the family record"
+    basis = DisclosureLog.Basis.CONSENT
+    consent = factory.SubFactory(ConsentRecordFactory)
+    disclosed_by = factory.SubFactory(UserFactory)

@@ -25,6 +25,14 @@ ADD_INVOLVEMENT = "cases.add_professionalinvolvement"
 VIEW_FAMILY_HISTORY = "cases.view_family_history"
 OVERRIDE_FAMILY_TEAM = "cases.override_family_team"
 VIEW_ACCESS_EVENTS = "audit.view_accessevent"
+TAKE_CONSENT = "consent.add_consentrecord"
+WITHDRAW_CONSENT = "consent.change_consentrecord"
+DISPENSE_CONSENT_CODENAME = "dispense_consent"
+DISPENSE_CONSENT = f"consent.{DISPENSE_CONSENT_CODENAME}"
+VIEW_DISCLOSURES = "consent.view_disclosurelog"
+SHARE_FAMILY = "cases.share_family"
+MANAGE_PRIVACY_NOTICES = ("consent.add_privacynotice", "consent.change_privacynotice", "consent.view_privacynotice")
+MANAGE_LAWFUL_BASES = ("consent.add_lawfulbasis", "consent.change_lawfulbasis", "consent.view_lawfulbasis")
 
 _CASEWORK = (
     VIEW_FAMILY,
@@ -37,6 +45,10 @@ _CASEWORK = (
     ADD_RELATIONSHIP,
     ADD_INVOLVEMENT,
     VIEW_FAMILY_HISTORY,
+    TAKE_CONSENT,
+    WITHDRAW_CONSENT,
+    VIEW_DISCLOSURES,
+    SHARE_FAMILY,
 )
 
 
@@ -89,7 +101,7 @@ ROLES: dict[str, Role] = {
             LAT_MANAGER,
             "Local Area Team manager",
             "Allocates, approves and audits the work of a Local Area Team.",
-            (*_CASEWORK, OVERRIDE_FAMILY_TEAM),
+            (*_CASEWORK, OVERRIDE_FAMILY_TEAM, DISPENSE_CONSENT),
             team_based=True,
         ),
         Role(
@@ -103,7 +115,15 @@ ROLES: dict[str, Role] = {
             MASH_MANAGER,
             "MASH manager",
             "Decides contacts at the Multi-Agency Safeguarding Hub.",
-            (VIEW_FAMILY, ADD_FAMILY, ADD_PERSON, ADD_FAMILY_MEMBER, VIEW_FAMILY_HISTORY),
+            (
+                VIEW_FAMILY,
+                ADD_FAMILY,
+                ADD_PERSON,
+                ADD_FAMILY_MEMBER,
+                VIEW_FAMILY_HISTORY,
+                VIEW_DISCLOSURES,
+                DISPENSE_CONSENT,
+            ),
             team_based=False,
         ),
         Role(
@@ -123,8 +143,8 @@ ROLES: dict[str, Role] = {
         Role(
             IG_OFFICER,
             "Information governance officer",
-            "Reviews access logs and disclosures.",
-            (VIEW_ACCESS_EVENTS,),
+            "Reviews access logs and disclosures, and manages privacy notices and lawful bases.",
+            (VIEW_ACCESS_EVENTS, *MANAGE_PRIVACY_NOTICES, *MANAGE_LAWFUL_BASES),
             team_based=False,
         ),
         Role(

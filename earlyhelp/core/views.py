@@ -8,16 +8,17 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
-from cases.selectors import families_visible_to
+from cases.selectors import families_visible_to, tasks_for
 from earlyhelp.core import perms
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    recent = []
+    recent, tasks = [], []
     if request.user.has_perm(perms.VIEW_FAMILY):
         recent = list(families_visible_to(request.user).select_related("local_area_team").order_by("-updated_at")[:10])
-    return render(request, "core/home.html", {"recent_families": recent})
+        tasks = tasks_for(user=request.user)
+    return render(request, "core/home.html", {"recent_families": recent, "tasks": tasks})
 
 
 def _database_ok() -> bool:

@@ -9,11 +9,12 @@ permission, 404 for a record outside the persona's scope, and 200 otherwise.
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Family
 from earlyhelp.core import perms
-from tests.factories import FamilyMemberFactory
+from tests.factories import ConsentRecordFactory, FamilyMemberFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +44,17 @@ HOLDERS = {
     perms.ADD_RELATIONSHIP: CASEWORKERS,
     perms.ADD_INVOLVEMENT: CASEWORKERS,
     perms.VIEW_FAMILY_HISTORY: CASEWORKERS | {"mash_screener"},
+    perms.TAKE_CONSENT: CASEWORKERS,
+    perms.WITHDRAW_CONSENT: CASEWORKERS,
+    perms.DISPENSE_CONSENT: {"lat_manager"},
+    perms.VIEW_DISCLOSURES: CASEWORKERS,
+    perms.SHARE_FAMILY: CASEWORKERS,
 }
 
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str  # public, sign_in, login, family, person, member, admin, sign_out
+    kind: str  # public, sign_in, login, family, person, member, consent, task, admin, sign_out
     permission: str | None = None
     writes: bool = False
 
@@ -71,8 +77,20 @@ MATRIX = {
     "cases:person_detail": Entry("person", perms.VIEW_FAMILY),
     "cases:person_edit": Entry("person", perms.CHANGE_PERSON, writes=True),
     "cases:person_history": Entry("person", perms.VIEW_FAMILY_HISTORY),
+    "cases:task_complete": Entry("task", perms.VIEW_FAMILY, writes=True),
+    "consent:new": Entry("family", perms.TAKE_CONSENT, writes=True),
+    "consent:override": Entry("family", perms.DISPENSE_CONSENT, writes=True),
+    "consent:detail": Entry("consent", perms.VIEW_FAMILY),
+    "consent:answer": Entry("consent", perms.WITHDRAW_CONSENT, writes=True),
+    "consent:withdraw": Entry("consent", perms.WITHDRAW_CONSENT, writes=True),
+    "consent:evidence": Entry("consent", perms.VIEW_FAMILY),
+    "consent:disclosures": Entry("family", perms.VIEW_DISCLOSURES),
+    "consent:share": Entry("family", perms.SHARE_FAMILY, writes=True),
     "admin:*": Entry("admin"),
 }
+
+# Pages that only act on POST: a GET is refused with 405 once the role allows the page.
+POST_ONLY = {"cases:task_complete", "consent:answer"}
 
 
 def _pattern_names(patterns=None, namespace: str = "") -> set[str]:
@@ -100,7 +118,7 @@ def test_matrix_has_no_entries_for_urls_that_no_longer_exist():
     assert set(MATRIX) <= existing
 
 
-def expected_status(entry: Entry, persona: str, scope: str | None) -> int:
+def expected_status(entry: Entry, persona: str, scope: str | None, name: str = "") -> int:
     if entry.kind == "public":
         return 200
     if entry.kind == "sign_in":
@@ -109,6 +127,8 @@ def expected_status(entry: Entry, persona: str, scope: str | None) -> int:
         return 302
     if entry.permission and persona not in HOLDERS[entry.permission]:
         return 403
+    if name in POST_ONLY:
+        return 405  # refused before the record is looked up, so it says nothing about it
     if scope is not None and scope not in VISIBLE[persona]:
         return 404
     return 200
@@ -120,6 +140,10 @@ def world(request, own_family, other_family, restricted_family, granted_family):
     clients = {name: request.getfixturevalue(f"{name}_client") for name in PERSONAS}
     families = {"own": own_family, "other": other_family, "restricted": restricted_family, "granted": granted_family}
     members = {scope: FamilyMemberFactory(family=family) for scope, family in families.items()}
+    for scope, family in families.items():
+        # Evidence on each consent, so the download page has a file to give (or refuse).
+        members[f"consent:{scope}"] = ConsentRecordFactory(family=family, evidence=ContentFile(b"%PDF-1.4 x", "e.pdf"))
+        members[f"task:{scope}"] = TaskFactory(family=family)
     return clients, families, members
 
 
@@ -133,6 +157,10 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
         return reverse(name, kwargs={"uuid": families[scope].uuid, "member_uuid": member.uuid})
     if entry.kind == "person":
         return reverse(name, kwargs={"uuid": members[scope].person.uuid})
+    if entry.kind == "consent":
+        return reverse(name, kwargs={"uuid": families[scope].uuid, "consent_uuid": members[f"consent:{scope}"].uuid})
+    if entry.kind == "task":
+        return reverse(name, kwargs={"uuid": families[scope].uuid, "task_uuid": members[f"task:{scope}"].uuid})
     return reverse(name)
 
 
@@ -140,12 +168,12 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
 def test_access_matrix_get(name, world):
     clients, families, members = world
     entry = MATRIX[name]
-    scopes = SCOPES if entry.kind in {"family", "member", "person"} else (None,)
+    scopes = SCOPES if entry.kind in {"family", "member", "person", "consent", "task"} else (None,)
     mismatches = []
     for persona in PERSONAS:
         for scope in scopes:
             response = clients[persona].get(_url(name, entry, scope, families, members))
-            expected = expected_status(entry, persona, scope)
+            expected = expected_status(entry, persona, scope, name)
             if response.status_code != expected:
                 mismatches.append(f"{persona} on {scope or '-'}: got {response.status_code}, expected {expected}")
             location = response.get("Location", "")

@@ -207,7 +207,7 @@ class Command(BaseCommand):
                         full_name=f"{name} ({lat.name})" if lat else name,
                         job_title=job,
                         agency=agencies[agency_name],
-                        is_staff=role == perms.SYSTEM_ADMINISTRATOR,
+                        is_staff=role in (perms.SYSTEM_ADMINISTRATOR, perms.IG_OFFICER),
                     )
                 team, _ = Team.objects.get_or_create(
                     agency=agencies[agency_name], name=full_team_name, defaults={"local_area_team": lat}
