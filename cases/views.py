@@ -69,7 +69,7 @@ def family_list(request: HttpRequest) -> HttpResponse:
 @permission_required(perms.ADD_FAMILY, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def family_create(request: HttpRequest) -> HttpResponse:
-    form = FamilyForm(request.POST or None)
+    form = FamilyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             family = services.family_create(user=request.user, **form.cleaned_data)
@@ -94,7 +94,7 @@ def family_detail(request: HttpRequest, uuid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def family_edit(request: HttpRequest, uuid) -> HttpResponse:
     family = selectors.family_get(user=request.user, uuid=uuid)
-    form = FamilyForm(request.POST or None, instance=family)
+    form = FamilyForm(request.POST if request.method == "POST" else None, instance=family)
     if request.method == "POST" and form.is_valid():
         try:
             services.family_update(user=request.user, family=family, **form.cleaned_data)
@@ -119,7 +119,7 @@ def family_edit(request: HttpRequest, uuid) -> HttpResponse:
 def family_member_add(request: HttpRequest, uuid) -> HttpResponse:
     """Add a person: an existing record chosen from the duplicate check, or a new one."""
     family = selectors.family_get(user=request.user, uuid=uuid)
-    form = FamilyMemberForm(request.POST or None, initial={"role": ""})
+    form = FamilyMemberForm(request.POST if request.method == "POST" else None, initial={"role": ""})
     duplicates: list = []
     if request.method == "POST" and form.is_valid():
         duplicates = selectors.person_duplicates(
@@ -171,7 +171,7 @@ def _with_checked(data):
 def family_member_edit(request: HttpRequest, uuid, member_uuid) -> HttpResponse:
     family = selectors.family_get(user=request.user, uuid=uuid)
     member = selectors.family_member_get(family=family, uuid=member_uuid, user=request.user)
-    form = FamilyMemberRoleForm(request.POST or None, instance=member)
+    form = FamilyMemberRoleForm(request.POST if request.method == "POST" else None, instance=member)
     if request.method == "POST" and form.is_valid():
         services.family_member_update(user=request.user, member=member, **form.cleaned_data)
         messages.success(request, f"{member.person}'s place in the family saved.")
@@ -185,7 +185,7 @@ def family_member_edit(request: HttpRequest, uuid, member_uuid) -> HttpResponse:
 def relationship_add(request: HttpRequest, uuid) -> HttpResponse:
     family = selectors.family_get(user=request.user, uuid=uuid)
     people = selectors.people_visible_to(request.user).filter(memberships__family=family)
-    form = RelationshipForm(request.POST or None, people=people)
+    form = RelationshipForm(request.POST if request.method == "POST" else None, people=people)
     if request.method == "POST" and form.is_valid():
         try:
             services.relationship_add(user=request.user, family=family, **form.cleaned_data)
@@ -203,7 +203,7 @@ def relationship_add(request: HttpRequest, uuid) -> HttpResponse:
 def involvement_add(request: HttpRequest, uuid) -> HttpResponse:
     family = selectors.family_get(user=request.user, uuid=uuid)
     people = selectors.people_visible_to(request.user).filter(memberships__family=family)
-    form = InvolvementForm(request.POST or None, people=people)
+    form = InvolvementForm(request.POST if request.method == "POST" else None, people=people)
     if request.method == "POST" and form.is_valid():
         try:
             services.involvement_add(user=request.user, family=family, **form.involvement_fields())
@@ -244,7 +244,7 @@ def person_detail(request: HttpRequest, uuid) -> HttpResponse:
 def person_edit(request: HttpRequest, uuid) -> HttpResponse:
     person = selectors.person_get(user=request.user, uuid=uuid)
     saved_name = person.full_name  # the form writes submitted values onto `person` while validating
-    form = PersonForm(request.POST or None, instance=person)
+    form = PersonForm(request.POST if request.method == "POST" else None, instance=person)
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.person_update(user=request.user, person=person, **form.person_fields())

@@ -23,7 +23,11 @@ from earlyhelp.core.forms import errors_from_validation
 def consent_new(request: HttpRequest, uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
     notice = selectors.privacy_notice_current()
-    form = ConsentForm(request.POST or None, request.FILES or None, family=family)
+    form = ConsentForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        family=family,
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "notice_shown"}
         try:
@@ -65,7 +69,7 @@ def consent_answer(request: HttpRequest, uuid, consent_uuid) -> HttpResponse:
 def consent_withdraw(request: HttpRequest, uuid, consent_uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
     consent = selectors.consent_get(family=family, uuid=consent_uuid)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_withdraw(user=request.user, consent=consent, reason=form.cleaned_data["reason"])
@@ -85,7 +89,7 @@ def consent_override(request: HttpRequest, uuid) -> HttpResponse:
     approvers = User.objects.filter(
         is_active=True, groups__permissions__codename=perms.DISPENSE_CONSENT_CODENAME
     ).distinct()
-    form = OverrideForm(request.POST or None, family=family, approvers=approvers)
+    form = OverrideForm(request.POST if request.method == "POST" else None, family=family, approvers=approvers)
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_dispense(user=request.user, family=family, **form.cleaned_data)
@@ -130,7 +134,7 @@ def family_share(request: HttpRequest, uuid) -> HttpResponse:
         .select_related("agency")
         .order_by("full_name")
     )
-    form = ShareForm(request.POST or None, practitioners=practitioners)
+    form = ShareForm(request.POST if request.method == "POST" else None, practitioners=practitioners)
     if request.method == "POST" and form.is_valid():
         practitioner = form.cleaned_data["practitioner"]
         try:

@@ -28,7 +28,7 @@ def lockout_username(request: HttpRequest, credentials: dict | None = None) -> s
 
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs) -> HttpResponse:
     """The same answer for every locked-out e-mail address, whether or not an account exists."""
-    form = SignInForm(request, data=request.POST or None)
+    form = SignInForm(request, data=request.POST if request.method == "POST" else None)
     form.is_valid()
     form.errors.clear()
     form.add_error(None, LOCKED_OUT_MESSAGE)

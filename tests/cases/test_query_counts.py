@@ -5,13 +5,23 @@ from itertools import pairwise
 import pytest
 from django.urls import reverse
 
-from tests.factories import FamilyFactory, FamilyMemberFactory, ProfessionalInvolvementFactory, RelationshipFactory
+from tests.factories import (
+    ConsentRecordFactory,
+    ConsentShareFactory,
+    FamilyFactory,
+    FamilyMemberFactory,
+    ProfessionalInvolvementFactory,
+    RelationshipFactory,
+    TaskFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 # Session, user, role permissions, then the page's own queries. Access-event writes included.
+# The family page: family, members, relationships, involvements, consent records, their shares,
+# lawful basis, open tasks, and the access event (lock the chain head, insert, update).
 FAMILY_LIST_QUERIES = 10
-FAMILY_PAGE_QUERIES = 16
+FAMILY_PAGE_QUERIES = 20
 
 
 def _families(lats, count):
@@ -25,6 +35,10 @@ def _family_with_members(lats, count):
     for first, second in pairwise(members):
         RelationshipFactory(family=family, person=first.person, relative=second.person, kind="sibling")
         ProfessionalInvolvementFactory(family=family, person=first.person)
+        ConsentShareFactory(
+            consent=ConsentRecordFactory(family=family, status="given"), agency=None, agency_type="school"
+        )
+        TaskFactory(family=family)
     return family
 
 

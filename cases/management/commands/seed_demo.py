@@ -13,6 +13,7 @@ from faker import Faker
 
 from cases.models import Family, FamilyMember, Person, PersonAddress, Relationship, person_search_name
 from cases.services import REFERENCE_ALPHABET, family_access_grant, family_restricted_allow
+from consent.models import ConsentRecord, ConsentShare, ConsentSubject
 from earlyhelp.accounts.models import User
 from earlyhelp.accounts.services import service_account_get
 from earlyhelp.audit.context import acting_as
@@ -242,6 +243,7 @@ class Command(BaseCommand):
                 bulk_insert_with_history(members, user=seeder)
                 bulk_insert_with_history(relationships, user=seeder)
                 bulk_insert_with_history(addresses, user=seeder)
+                self._consents(rng, families, plans, seeder)
                 created.extend(families)
             self.stdout.write(f"  {len(created)} of {count} families")
         return created
@@ -368,10 +370,46 @@ class Command(BaseCommand):
             )
         return plan
 
+    def _consents(self, rng: random.Random, families: list[Family], plans: list, seeder: User) -> None:
+        """Most families agreed to early help and to sharing with schools and health; a few refused."""
+        today = date.today()
+        consents, subjects, shares = [], [], []
+        for family, plan in zip(families, plans, strict=True):
+            roll = rng.random()
+            if roll >= 0.75:
+                continue  # consent still to be sought
+            mother = plan[0][0]
+            consent = ConsentRecord(
+                family=family,
+                status=ConsentRecord.Status.GIVEN if roll < 0.7 else ConsentRecord.Status.REFUSED,
+                given_by=mother,
+                giver_kind=ConsentRecord.GiverKind.PARENTAL_RESPONSIBILITY,
+                engage=roll < 0.7,
+                store=roll < 0.7,
+                method=rng.choice(ConsentRecord.Method.values),
+                obtained_by=seeder,
+                obtained_on=today - timedelta(days=rng.randint(1, 300)),
+                review_on=today + timedelta(days=rng.randint(10, 360)),
+            )
+            consent.demo_people = [person for person, _role, _flags in plan]
+            consents.append(consent)
+        bulk_insert_with_history(consents, user=seeder)
+        for consent in consents:
+            subjects.extend(ConsentSubject(consent=consent, person=person) for person in consent.demo_people)
+            if consent.status == ConsentRecord.Status.GIVEN:
+                shares.extend(ConsentShare(consent=consent, agency_type=t) for t in ("school", "health"))
+        bulk_insert_with_history(subjects, user=seeder)
+        bulk_insert_with_history(shares, user=seeder)
+
     @transaction.atomic
     def _grants(self, families: list[Family], users: dict[str, User]) -> None:
-        """Give each partner practitioner a few families, and a manager a restricted family."""
-        ordinary = [f for f in families if not f.restricted]
+        """Give each partner practitioner a few families their consent covers, and a manager a restricted family."""
+        consented = set(
+            ConsentRecord.objects.filter(status=ConsentRecord.Status.GIVEN, family__in=families).values_list(
+                "family_id", flat=True
+            )
+        )
+        ordinary = [f for f in families if not f.restricted and f.pk in consented]
         for index, email in enumerate((demo_email("partner.school"), demo_email("partner.health"))):
             for family in ordinary[index * 3 : index * 3 + 3]:
                 family_access_grant(family=family, user=users[email])
