@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from earlyhelp.core.models import DomainModel
+from locality.models import Agency
 
 REVIEW_AFTER_DAYS = 365
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -114,7 +115,8 @@ class ConsentRecord(DomainModel):
         indexes = [models.Index(fields=["status", "review_on"], name="consent_status_review")]
 
     def __str__(self) -> str:
-        return f"Consent {self.get_status_display().lower()} on {self.obtained_on:%d %b %Y}"
+        when = self.ended_on or self.obtained_on
+        return f"Consent {self.get_status_display().lower()} on {when:%d %b %Y}"
 
     @property
     def is_active(self) -> bool:
@@ -148,7 +150,7 @@ class ConsentShare(DomainModel):
 
     consent = models.ForeignKey(ConsentRecord, on_delete=models.CASCADE, related_name="shares")
     agency = models.ForeignKey("locality.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    agency_type = models.CharField(max_length=20, blank=True)
+    agency_type = models.CharField(max_length=20, blank=True, choices=Agency.Type.choices)
 
     class Meta:
         constraints = [

@@ -137,7 +137,7 @@ def _revoke_uncovered_grants(*, family: Family) -> None:
 def consent_withdraw(*, user, consent: ConsentRecord, reason: str) -> ConsentRecord:
     """Withdraw consent at once: partners outside the remaining scope lose access; reviews are raised."""
     if not reason.strip():
-        raise ValidationError({"reason": "Say why consent was withdrawn"})
+        raise ValidationError({"reason": "Say why consent is being withdrawn"})
     _transition(consent, ConsentRecord.Status.WITHDRAWN)
     consent.ended_on = timezone.localdate()
     consent.ended_reason = reason.strip()

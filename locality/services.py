@@ -28,6 +28,9 @@ def membership_add(*, user, team: Team, role: str) -> Membership:
     if role not in ROLES:
         raise MembershipError(f"Unknown role {role!r}")
     membership, _ = Membership.objects.get_or_create(user=user, team=team, role=role, defaults={})
+    if user.agency_id is None:
+        user.agency = team.agency  # consent to share is checked against the user's agency
+        user.save(update_fields=["agency"])
     user.groups.add(Group.objects.get(name=ROLES[role].name))
     if team.local_area_team_id and ROLES[role].team_based:
         user.groups.add(local_area_team_group_ensure(team=team.local_area_team))

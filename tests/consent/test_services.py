@@ -138,7 +138,7 @@ def test_consent_withdraw_revokes_partner_access_and_raises_review_tasks(househo
     consent = _take(cfs_worker_user, family, given_by=parent, share_agency_types=["school"])
     family_share_with_practitioner(user=cfs_worker_user, family=family, practitioner=partner_user)
     assert families_visible_to(partner_user).filter(pk=family.pk).exists()
-    with pytest.raises(ValidationError, match="Say why"):
+    with pytest.raises(ValidationError, match="Say why consent is being withdrawn"):
         consent_withdraw(user=cfs_worker_user, consent=consent, reason=" ")
     consent_withdraw(user=cfs_worker_user, consent=consent, reason="Mum no longer wants school involved")
     assert not families_visible_to(partner_user).filter(pk=family.pk).exists()
