@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 
 from django.db import connection, models
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from psycopg2.extras import execute_values
 from simple_history.utils import bulk_create_with_history
@@ -18,6 +19,8 @@ from simple_history.utils import bulk_create_with_history
 def _raw(value):
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""
     if isinstance(value, str):
         return str(value)  # TextChoices members become plain strings
     return value
