@@ -97,6 +97,7 @@ def family_page(*, user, uuid) -> Family:
     family.visible_relationships = list(relationships)
     family.consent = consent_summary(family=family)
     family.open_tasks = list(family.tasks.filter(status="open").select_related("assigned_to", "team"))
+    family.assessment_list = list(family.assessments.select_related("assessor"))
     family.involvement_list = list(
         family.involvements.select_related("agency", "person").filter(
             Q(person__isnull=True) | Q(person__in=visible_people)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("earlyhelp.accounts.urls")),
     path("", include("cases.urls")),
     path("", include("consent.urls")),
+    path("", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -6,9 +6,10 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from assessments.models import AssessmentSection, EarlyHelpAssessment, Need, Scaling
 from cases.models import Family, FamilyMember, Person, PersonAddress, ProfessionalInvolvement, Relationship, Task
 from consent.models import ConsentRecord, ConsentShare, ConsentSubject, DisclosureLog, LawfulBasis, PrivacyNotice
-from earlyhelp.accounts.models import User
+from earlyhelp.accounts.models import Notification, User
 from locality.models import Agency, LocalAreaTeam, Membership, PostcodeSector, Team, Ward
 
 PASSWORD = "a-long-test-passphrase-42"
@@ -216,3 +217,46 @@ class DisclosureLogFactory(DjangoModelFactory):
     basis = DisclosureLog.Basis.CONSENT
     consent = factory.SubFactory(ConsentRecordFactory)
     disclosed_by = factory.SubFactory(UserFactory)
+
+
+class AssessmentFactory(DjangoModelFactory):
+    class Meta:
+        model = EarlyHelpAssessment
+
+    family = factory.SubFactory(FamilyFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    assessor = factory.SubFactory(UserFactory)
+
+
+class AssessmentSectionFactory(DjangoModelFactory):
+    class Meta:
+        model = AssessmentSection
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    key = "reason"
+    position = 1
+
+
+class ScalingFactory(DjangoModelFactory):
+    class Meta:
+        model = Scaling
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    score = 5
+
+
+class NeedFactory(DjangoModelFactory):
+    class Meta:
+        model = Need
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    headline = "housing"
+    description = "Rent arrears and a risk of eviction"
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    message = "Something needs your attention"

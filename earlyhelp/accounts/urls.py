@@ -6,4 +6,5 @@ app_name = "accounts"
 urlpatterns = [
     path("sign-in/", views.sign_in, name="login"),
     path("sign-out/", views.sign_out, name="logout"),
+    path("notifications/<uuid:uuid>/read/", views.notification_read, name="notification_read"),
 ]

@@ -1,8 +1,12 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from earlyhelp.accounts.forms import SignInForm
+from earlyhelp.accounts.models import Notification
+from earlyhelp.accounts.services import notification_read as notification_read_service
 
 LOCKED_OUT_MESSAGE = (
     "There have been too many attempts to sign in with this e-mail address. "
@@ -33,3 +37,11 @@ def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **k
     form.errors.clear()
     form.add_error(None, LOCKED_OUT_MESSAGE)
     return render(request, "registration/login.html", {"form": form}, status=429)
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, uuid) -> HttpResponse:
+    notification = get_object_or_404(Notification, uuid=uuid, user=request.user)
+    notification_read_service(user=request.user, notification=notification)
+    return redirect("core:home")

@@ -33,7 +33,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint: if the log cannot be written, the request fails
 def access_event_record(
     *,
     user,

@@ -31,6 +31,9 @@ DISPENSE_CONSENT_CODENAME = "dispense_consent"
 DISPENSE_CONSENT = f"consent.{DISPENSE_CONSENT_CODENAME}"
 VIEW_DISCLOSURES = "consent.view_disclosurelog"
 SHARE_FAMILY = "cases.share_family"
+START_ASSESSMENT = "assessments.add_earlyhelpassessment"
+EDIT_ASSESSMENT = "assessments.change_earlyhelpassessment"
+AUTHORISE_ASSESSMENT = "assessments.authorise_earlyhelpassessment"
 MANAGE_PRIVACY_NOTICES = ("consent.add_privacynotice", "consent.change_privacynotice", "consent.view_privacynotice")
 MANAGE_LAWFUL_BASES = ("consent.add_lawfulbasis", "consent.change_lawfulbasis", "consent.view_lawfulbasis")
 
@@ -49,6 +52,8 @@ _CASEWORK = (
     WITHDRAW_CONSENT,
     VIEW_DISCLOSURES,
     SHARE_FAMILY,
+    START_ASSESSMENT,
+    EDIT_ASSESSMENT,
 )
 
 
@@ -101,7 +106,7 @@ ROLES: dict[str, Role] = {
             LAT_MANAGER,
             "Local Area Team manager",
             "Allocates, approves and audits the work of a Local Area Team.",
-            (*_CASEWORK, OVERRIDE_FAMILY_TEAM, DISPENSE_CONSENT),
+            (*_CASEWORK, OVERRIDE_FAMILY_TEAM, DISPENSE_CONSENT, AUTHORISE_ASSESSMENT),
             team_based=True,
         ),
         Role(

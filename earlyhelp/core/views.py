@@ -18,7 +18,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.has_perm(perms.VIEW_FAMILY):
         recent = list(families_visible_to(request.user).select_related("local_area_team").order_by("-updated_at")[:10])
         tasks = tasks_for(user=request.user)
-    return render(request, "core/home.html", {"recent_families": recent, "tasks": tasks})
+    notifications = list(request.user.notifications.filter(read_at__isnull=True)[:10])
+    context = {"recent_families": recent, "tasks": tasks, "notifications": notifications}
+    return render(request, "core/home.html", context)
 
 
 def _database_ok() -> bool:

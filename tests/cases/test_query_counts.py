@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import (
+    AssessmentFactory,
     ConsentRecordFactory,
     ConsentShareFactory,
     FamilyFactory,
@@ -19,9 +20,9 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, role permissions, then the page's own queries. Access-event writes included.
 # The family page: family, members, relationships, involvements, consent records, their shares,
-# lawful basis, open tasks, and the access event (lock the chain head, insert, update).
+# lawful basis, open tasks, assessments, and the access event (lock the chain head, insert, update).
 FAMILY_LIST_QUERIES = 10
-FAMILY_PAGE_QUERIES = 20
+FAMILY_PAGE_QUERIES = 19
 
 
 def _families(lats, count):
@@ -39,6 +40,7 @@ def _family_with_members(lats, count):
             consent=ConsentRecordFactory(family=family, status="given"), agency=None, agency_type="school"
         )
         TaskFactory(family=family)
+        AssessmentFactory(family=family)
     return family
 
 

@@ -33,3 +33,9 @@ def error_summary_items(form) -> list[tuple[str, str]]:
             (_first_input_id(bound_field), str(error)) for error in bound_field.errors if str(error) not in sub_errors
         )
     return items
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ answers|get_item:"health" }}`: a value from a dict, or empty."""
+    return (mapping or {}).get(key, "")
