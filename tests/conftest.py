@@ -20,6 +20,8 @@ from locality.models import Agency
 from locality.services import membership_add
 from tests.factories import AgencyFactory, FamilyFactory, LocalAreaTeamFactory, TeamFactory, UserFactory
 
+pytest_plugins = ["tests.assessment_fixtures"]
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 

@@ -14,7 +14,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Family
 from earlyhelp.core import perms
-from tests.factories import ConsentRecordFactory, FamilyMemberFactory, TaskFactory
+from tests.factories import (
+    AssessmentFactory,
+    AssessmentSectionFactory,
+    ConsentRecordFactory,
+    FamilyMemberFactory,
+    NeedFactory,
+    NotificationFactory,
+    TaskFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +57,15 @@ HOLDERS = {
     perms.DISPENSE_CONSENT: {"lat_manager"},
     perms.VIEW_DISCLOSURES: CASEWORKERS,
     perms.SHARE_FAMILY: CASEWORKERS,
+    perms.START_ASSESSMENT: CASEWORKERS,
+    perms.EDIT_ASSESSMENT: CASEWORKERS,
+    perms.AUTHORISE_ASSESSMENT: {"lat_manager"},
 }
 
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str  # public, sign_in, login, family, person, member, consent, task, admin, sign_out
+    kind: str  # public, sign_in, login, family, person, member, consent, task, assessment, need, notification...
     permission: str | None = None
     writes: bool = False
 
@@ -86,11 +97,27 @@ MATRIX = {
     "consent:evidence": Entry("consent", perms.VIEW_FAMILY),
     "consent:disclosures": Entry("family", perms.VIEW_DISCLOSURES),
     "consent:share": Entry("family", perms.SHARE_FAMILY, writes=True),
+    "assessments:start": Entry("family", perms.START_ASSESSMENT, writes=True),
+    "assessments:summary": Entry("assessment", perms.VIEW_FAMILY),
+    "assessments:section": Entry("assessment", perms.EDIT_ASSESSMENT, writes=True),
+    "assessments:child_section": Entry("child_section", perms.EDIT_ASSESSMENT, writes=True),
+    "assessments:needs": Entry("assessment", perms.EDIT_ASSESSMENT, writes=True),
+    "assessments:need_remove": Entry("need", perms.EDIT_ASSESSMENT, writes=True),
+    "assessments:submit": Entry("assessment", perms.EDIT_ASSESSMENT, writes=True),
+    "assessments:decide": Entry("assessment", perms.AUTHORISE_ASSESSMENT, writes=True),
+    "assessments:compare": Entry("assessment", perms.VIEW_FAMILY),
+    "accounts:notification_read": Entry("notification"),
     "admin:*": Entry("admin"),
 }
 
 # Pages that only act on POST: a GET is refused with 405 once the role allows the page.
-POST_ONLY = {"cases:task_complete", "consent:answer"}
+POST_ONLY = {
+    "cases:task_complete",
+    "consent:answer",
+    "assessments:need_remove",
+    "assessments:submit",
+    "accounts:notification_read",
+}
 
 
 def _pattern_names(patterns=None, namespace: str = "") -> set[str]:
@@ -116,6 +143,9 @@ def test_every_url_pattern_has_a_matrix_entry():
 def test_matrix_has_no_entries_for_urls_that_no_longer_exist():
     existing = {_matrix_key(name) for name in _pattern_names()}
     assert set(MATRIX) <= existing
+
+
+SCOPED_KINDS = {"family", "member", "person", "consent", "task", "assessment", "child_section", "need"}
 
 
 def expected_status(entry: Entry, persona: str, scope: str | None, name: str = "") -> int:
@@ -144,6 +174,17 @@ def world(request, own_family, other_family, restricted_family, granted_family):
         # Evidence on each consent, so the download page has a file to give (or refuse).
         members[f"consent:{scope}"] = ConsentRecordFactory(family=family, evidence=ContentFile(b"%PDF-1.4 x", "e.pdf"))
         members[f"task:{scope}"] = TaskFactory(family=family)
+        assessment = AssessmentFactory(family=family)
+        members[f"assessment:{scope}"] = assessment
+        members[f"section:{scope}"] = AssessmentSectionFactory(
+            assessment=assessment, key="reason", person=None, position=1
+        )
+        members[f"child_section:{scope}"] = AssessmentSectionFactory(
+            assessment=assessment, key="voice", person=members[scope].person, position=2
+        )
+        AssessmentSectionFactory(assessment=assessment, key="needs", person=None, position=3)
+        members[f"need:{scope}"] = NeedFactory(assessment=assessment)
+    members["notification"] = NotificationFactory(user=request.getfixturevalue("cfs_worker_user"))
     return clients, families, members
 
 
@@ -159,6 +200,19 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
         return reverse(name, kwargs={"uuid": members[scope].person.uuid})
     if entry.kind == "consent":
         return reverse(name, kwargs={"uuid": families[scope].uuid, "consent_uuid": members[f"consent:{scope}"].uuid})
+    if entry.kind == "assessment":
+        kwargs = {"uuid": members[f"assessment:{scope}"].uuid}
+        return reverse(name, kwargs=kwargs | ({"key": "reason"} if name == "assessments:section" else {}))
+    if entry.kind == "child_section":
+        section = members[f"child_section:{scope}"]
+        return reverse(
+            name, kwargs={"uuid": section.assessment.uuid, "key": "voice", "person_uuid": section.person.uuid}
+        )
+    if entry.kind == "need":
+        need = members[f"need:{scope}"]
+        return reverse(name, kwargs={"uuid": need.assessment.uuid, "need_uuid": need.uuid})
+    if entry.kind == "notification":
+        return reverse(name, kwargs={"uuid": members["notification"].uuid})
     if entry.kind == "task":
         return reverse(name, kwargs={"uuid": families[scope].uuid, "task_uuid": members[f"task:{scope}"].uuid})
     return reverse(name)
@@ -168,7 +222,7 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
 def test_access_matrix_get(name, world):
     clients, families, members = world
     entry = MATRIX[name]
-    scopes = SCOPES if entry.kind in {"family", "member", "person", "consent", "task"} else (None,)
+    scopes = SCOPES if entry.kind in SCOPED_KINDS else (None,)
     mismatches = []
     for persona in PERSONAS:
         for scope in scopes:
