@@ -197,13 +197,33 @@ def assessment_submit(*, user, assessment: EarlyHelpAssessment, completed_on=Non
     assessment.completed_on = completed_on
     assessment.full_clean()
     assessment.save(update_fields=["status", "completed_on", "updated_at"])
-    Task.objects.create(
-        family=assessment.family,
-        title=f"Authorise or return {assessment}",
-        team=assessment.family.local_area_team,
-        due_on=timezone.localdate() + timedelta(days=5),
-    )
+    due = timezone.localdate() + timedelta(days=5)
+    title = f"Authorise or return {assessment}"
+    Task.objects.create(family=assessment.family, title=title, team=assessment.family.local_area_team, due_on=due)
+    for lead in _agency_leads(assessment):
+        # The assessor's agency already receives this family's information, so its lead may see it too.
+        family_access_grant(family=assessment.family, user=lead)
+        Task.objects.create(family=assessment.family, title=title, assigned_to=lead, due_on=due)
     return assessment
+
+
+def may_decide(*, user, assessment: EarlyHelpAssessment) -> bool:
+    """A manager of the family's team, or the early help lead of the agency that completed the assessment."""
+    if not user.has_perm(perms.AUTHORISE_ASSESSMENT):
+        return False
+    if team_ids_with_case_access(user).filter(pk=assessment.family.local_area_team_id).exists():
+        return True
+    return assessment.organisation_id is not None and assessment.organisation_id == user.agency_id
+
+
+def _agency_leads(assessment: EarlyHelpAssessment):
+    from earlyhelp.accounts.models import User
+
+    if assessment.organisation_id is None:
+        return User.objects.none()
+    return User.objects.filter(
+        is_active=True, agency_id=assessment.organisation_id, memberships__role=perms.AGENCY_LEAD
+    ).distinct()
 
 
 def _section_name(section: AssessmentSection) -> str:
@@ -216,11 +236,11 @@ def _section_name(section: AssessmentSection) -> str:
 @transaction.atomic
 def assessment_decide(*, user, assessment: EarlyHelpAssessment, approve: bool, comments: str = "") -> None:
     """A Local Area Team manager of the family's team authorises the assessment or returns it with comments."""
-    if (
-        not user.has_perm(perms.AUTHORISE_ASSESSMENT)
-        or not team_ids_with_case_access(user).filter(pk=assessment.family.local_area_team_id).exists()
-    ):
-        raise AssessmentError("Only a manager of the family's Local Area Team can authorise or return this assessment")
+    if not may_decide(user=user, assessment=assessment):
+        raise AssessmentError(
+            "Only a manager of the family's Local Area Team, or the early help lead of the assessor's agency, "
+            "can authorise or return this assessment"
+        )
     if not approve and not comments.strip():
         raise ValidationError({"comments": "Say what needs to change"})
     if approve:

@@ -48,7 +48,9 @@ def assessment_summary(request: HttpRequest, uuid) -> HttpResponse:
     """The task list while the assessment can be edited; the whole assessment, read-only, after."""
     assessment = selectors.assessment_get(user=request.user, uuid=uuid)
     access_event_record(user=request.user, action="view", obj=assessment, request=request)
-    return render(request, "assessments/summary.html", _summary_context(assessment, SubmitForm()))
+    context = _summary_context(assessment, SubmitForm())
+    context["may_decide"] = services.may_decide(user=request.user, assessment=assessment)
+    return render(request, "assessments/summary.html", context)
 
 
 def _summary_context(assessment, submit_form) -> dict:

@@ -67,6 +67,7 @@ class Role:
 
 
 PARTNER_PRACTITIONER = "partner_practitioner"
+AGENCY_LEAD = "agency_lead"
 LEAD_PRACTITIONER = "lead_practitioner"
 CFS_WORKER = "cfs_worker"
 LAT_MANAGER = "lat_manager"
@@ -86,6 +87,14 @@ ROLES: dict[str, Role] = {
             "School, health, police, housing or voluntary sector practitioner. Sees a family only "
             "through a per-family grant.",
             _CASEWORK,
+            team_based=False,
+        ),
+        Role(
+            AGENCY_LEAD,
+            "Agency early help lead",
+            "Leads early help in a partner agency (a school's safeguarding lead, for example) and authorises "
+            "the assessments its practitioners complete. Sees a family only through a per-family grant.",
+            (*_CASEWORK, AUTHORISE_ASSESSMENT),
             team_based=False,
         ),
         Role(

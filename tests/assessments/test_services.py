@@ -195,3 +195,26 @@ def test_every_section_row_keeps_its_history_with_the_user(draft, cfs_worker_use
         section_save(user=cfs_worker_user, section=section, answers={"household": "Mum and Eight"}, complete=False)
     assert section.history.first().history_user == cfs_worker_user
     assert AssessmentSection.history.filter(assessment_id=draft.pk).count() == draft.sections.count() + 1
+
+
+def test_the_assessors_agency_lead_is_granted_the_family_and_may_authorise(consenting_family, partner_user):
+    from earlyhelp.core import perms
+    from locality.services import membership_add
+    from tests.factories import AgencyFactory, ConsentShareFactory, TeamFactory, UserFactory
+
+    ConsentShareFactory(consent=consenting_family.consents.get(), agency=None, agency_type="school")
+    school = partner_user.agency
+    lead = UserFactory(full_name="School Lead", agency=school)
+    membership_add(user=lead, team=TeamFactory(agency=school, name="School leads"), role=perms.AGENCY_LEAD)
+    other = UserFactory(full_name="Other Lead", agency=AgencyFactory(name="Another School", type="school"))
+    membership_add(user=other, team=TeamFactory(agency=other.agency, name="Other leads"), role=perms.AGENCY_LEAD)
+    people = [m.person for m in consenting_family.members.all()]
+    assessment = assessment_start(user=partner_user, family=consenting_family, subjects=people)
+    complete_everything(assessment, partner_user)
+    assessment_submit(user=partner_user, assessment=assessment)
+    assert families_visible_to(lead).filter(pk=consenting_family.pk).exists()
+    assert lead.tasks.filter(title__startswith="Authorise or return").exists()
+    with pytest.raises(AssessmentError, match="early help lead of the assessor's agency"):
+        assessment_decide(user=other, assessment=assessment, approve=True)
+    assessment_decide(user=lead, assessment=assessment, approve=True)
+    assert assessment.status == Status.AUTHORISED
