@@ -31,3 +31,8 @@ def test_production_settings_pass_the_deployment_checklist():
     key = secrets.token_urlsafe(60)
     result = _manage("check", "--deploy", "--fail-level", "WARNING", DJANGO_ENV="production", DJANGO_SECRET_KEY=key)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_model_change_has_a_migration():
+    result = _manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
