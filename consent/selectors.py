@@ -29,10 +29,15 @@ class SharingDecision:
 
 
 def _covering(agency_id, agency_type) -> Q:
-    """Active consent records that cover an agency: a safeguarding override, or its name or type."""
-    return Q(status=ConsentRecord.Status.DISPENSED) | (
-        Q(status=ConsentRecord.Status.GIVEN) & (Q(shares__agency_id=agency_id) | Q(shares__agency_type=agency_type))
-    )
+    """Active consent records that cover an agency: a safeguarding override, or its name or type.
+
+    Someone with no agency recorded is covered by an override only.
+    """
+    override = Q(status=ConsentRecord.Status.DISPENSED)
+    if agency_id is None:
+        return override
+    named_or_typed = Q(shares__agency_id=agency_id) | Q(shares__agency_type=agency_type)
+    return override | (Q(status=ConsentRecord.Status.GIVEN) & named_or_typed)
 
 
 def families_shareable_with_user(user) -> Q:

@@ -225,3 +225,23 @@ def test_consents_expire_task_expires_past_review_dates_when_time_moves_on(
 def test_factory_consent_is_only_requested_so_it_changes_no_access(own_family, granted_family, partner_user):
     ConsentRecordFactory(family=granted_family)
     assert families_visible_to(partner_user).filter(pk=granted_family.pk).exists()
+
+
+def test_a_partner_with_no_agency_recorded_is_not_covered_by_consent_to_agency_types(household, cfs_worker_user):
+    from cases.services import family_access_grant
+    from tests.factories import UserFactory
+
+    family, parent, _, _ = household
+    nobody = UserFactory(agency=None)
+    nobody.groups.add(*partner_groups())
+    family_access_grant(family=family, user=nobody)
+    _take(cfs_worker_user, family, given_by=parent, share_agency_types=["school"])
+    assert not families_visible_to(nobody).filter(pk=family.pk).exists()
+
+
+def partner_groups():
+    from django.contrib.auth.models import Group
+
+    from earlyhelp.core import perms
+
+    return Group.objects.filter(name=perms.ROLES[perms.PARTNER_PRACTITIONER].name)
