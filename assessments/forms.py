@@ -40,11 +40,8 @@ class StartForm(forms.Form):
     )
     started_on = GovDateField(label="Start date")
 
-    def __init__(self, *args, family, **kwargs):
+    def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
-        from cases.models import Person
-
-        people = Person.objects.filter(memberships__family=family)
         self.fields["subjects"].queryset = people
         self.fields["subjects"].label_from_instance = lambda p: p.full_name
         if not self.is_bound:

@@ -13,6 +13,7 @@ from assessments.selectors import assessment_in_progress, consent_allows_assessm
 from cases.models import Family, FamilyMember, Task
 from cases.selectors import families_visible_to
 from cases.services import family_access_grant
+from consent.services import ConsentError, family_share_with_practitioner
 from earlyhelp.accounts.services import notify
 from earlyhelp.core import perms
 from locality.selectors import team_ids_with_case_access
@@ -168,8 +169,13 @@ def need_add(*, user, assessment: EarlyHelpAssessment, headline: str, descriptio
 
 @transaction.atomic
 def need_remove(*, user, need: Need) -> None:
-    _editable(need.assessment)
+    """Remove a need; the section must be completed again afterwards."""
+    assessment = need.assessment
+    _editable(assessment)
     need.delete()
+    for section in assessment.sections.filter(key=NEEDS, status=AssessmentSection.Status.COMPLETED):
+        section.status = AssessmentSection.Status.IN_PROGRESS
+        section.save(update_fields=["status", "updated_at"])
 
 
 @transaction.atomic
@@ -188,6 +194,8 @@ def assessment_submit(*, user, assessment: EarlyHelpAssessment, completed_on=Non
     if left:
         names = ", ".join(_section_name(s) for s in left)
         raise AssessmentError(f"Complete every section before submitting. Still to do: {names}")
+    if assessment.level_of_need != EarlyHelpAssessment.Level.UNIVERSAL and not assessment.needs.exists():
+        raise AssessmentError("Add at least one identified need before submitting")
     completed_on = completed_on or timezone.localdate()
     if completed_on > timezone.localdate():
         raise ValidationError({"completed_on": "The completion date must be today or in the past"})
@@ -200,20 +208,22 @@ def assessment_submit(*, user, assessment: EarlyHelpAssessment, completed_on=Non
     due = timezone.localdate() + timedelta(days=5)
     title = f"Authorise or return {assessment}"
     Task.objects.create(family=assessment.family, title=title, team=assessment.family.local_area_team, due_on=due)
-    for lead in _agency_leads(assessment):
-        # The assessor's agency already receives this family's information, so its lead may see it too.
-        family_access_grant(family=assessment.family, user=lead)
+    for lead in _agency_leads(assessment).exclude(pk=user.pk):
+        try:
+            family_share_with_practitioner(user=user, family=assessment.family, practitioner=lead)
+        except ConsentError:
+            continue  # consent no longer covers the agency: the team's managers will decide
         Task.objects.create(family=assessment.family, title=title, assigned_to=lead, due_on=due)
     return assessment
 
 
 def may_decide(*, user, assessment: EarlyHelpAssessment) -> bool:
     """A manager of the family's team, or the early help lead of the agency that completed the assessment."""
-    if not user.has_perm(perms.AUTHORISE_ASSESSMENT):
-        return False
+    if not user.has_perm(perms.AUTHORISE_ASSESSMENT) or user.pk == assessment.assessor_id:
+        return False  # nobody authorises their own assessment
     if team_ids_with_case_access(user).filter(pk=assessment.family.local_area_team_id).exists():
         return True
-    return assessment.organisation_id is not None and assessment.organisation_id == user.agency_id
+    return _agency_leads(assessment).filter(pk=user.pk).exists()
 
 
 def _agency_leads(assessment: EarlyHelpAssessment):

@@ -10,8 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assessments import selectors, services
 from assessments.forms import AnalysisForm, DecisionForm, NeedForm, ScalingForm, SectionForm, StartForm, SubmitForm
 from assessments.sections import ANALYSIS, NEEDS, SCALING
-from cases.models import Person
-from cases.selectors import family_get
+from cases.selectors import family_get, family_people_visible
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
@@ -26,7 +25,7 @@ def _posted(request: HttpRequest):
 @require_http_methods(["GET", "POST"])
 def assessment_start(request: HttpRequest, uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
-    form = StartForm(_posted(request), family=family)
+    form = StartForm(_posted(request), people=family_people_visible(user=request.user, family=family))
     if request.method == "POST" and form.is_valid():
         try:
             assessment = services.assessment_start(user=request.user, family=family, **form.cleaned_data)
@@ -96,9 +95,11 @@ def section_edit(request: HttpRequest, uuid, key, person_uuid=None) -> HttpRespo
 
 def _section_form(request: HttpRequest, assessment, section):
     if section.key == SCALING:
-        people = [s.person for s in assessment.subjects.select_related("person")]
+        people = family_people_visible(user=request.user, family=assessment.family).filter(
+            pk__in=assessment.subjects.values("person")
+        )
         initial = {}
-        for scaling in assessment.scalings.all():
+        for scaling in assessment.scalings.select_related("person"):
             key = str(scaling.person.uuid) if scaling.person_id else "practitioner"
             initial |= {f"score_{key}": scaling.score, f"note_{key}": scaling.note}
         return ScalingForm(_posted(request), people=people, initial=initial)
@@ -128,7 +129,9 @@ def needs(request: HttpRequest, uuid) -> HttpResponse:
     """List the identified needs, add one, or mark the section completed."""
     assessment = selectors.assessment_get(user=request.user, uuid=uuid)
     section = selectors.section_get(assessment=assessment, key=NEEDS)
-    people = Person.objects.filter(pk__in=assessment.subjects.values("person"))
+    people = family_people_visible(user=request.user, family=assessment.family).filter(
+        pk__in=assessment.subjects.values("person")
+    )
     form = NeedForm(_posted(request) if "add" in request.POST else None, people=people)
     if request.method == "POST":
         try:

@@ -3,6 +3,7 @@
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size, Submit
 from django import forms
+from django.urls import reverse_lazy
 
 from cases.models import Family, FamilyMember, Person, ProfessionalInvolvement, Relationship
 from earlyhelp.core.forms import GovDateField
@@ -31,7 +32,7 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         _max_length_messages(self)
         self.helper = FormHelper()
-        self.helper.form_method = "get"
+        self.helper.form_action = reverse_lazy("cases:search")
         self.helper.layout = Layout(
             Field.text("name", field_width=20),
             Field("date_of_birth", context={"legend_size": Size.SMALL}),

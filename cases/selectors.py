@@ -66,6 +66,11 @@ def family_list(*, user, team_id: int | None = None, status: str = "") -> QueryS
     return families.order_by("name", "reference")
 
 
+def family_people_visible(*, user, family: Family) -> QuerySet[Person]:
+    """The members of `family` that `user` may see (restricted people only through the allow-list)."""
+    return people_visible_to(user).filter(memberships__family=family).order_by("last_name", "first_name")
+
+
 def family_list_teams(*, user) -> QuerySet:
     """The Local Area Teams that hold at least one family `user` can see, for the list's filter."""
     from locality.models import LocalAreaTeam
@@ -122,8 +127,15 @@ def person_page(*, user, uuid) -> Person:
             "family", "family__local_area_team"
         )
     )
-    person.address_list = list(person.addresses.all())
+    person.address_list = person_addresses_visible(user=user, person=person)
     return person
+
+
+def person_addresses_visible(*, user, person: Person) -> list[PersonAddress]:
+    """Only the addresses of families `user` may see: a move to a refuge must not show to the old family's
+    workers."""
+    postcodes = families_visible_to(user).filter(members__person=person).values("postcode")
+    return list(person.addresses.filter(postcode__in=postcodes))
 
 
 def task_get(*, family: Family, uuid):
@@ -188,10 +200,11 @@ def family_histories(*, user, family: Family) -> list[tuple[str, list]]:
     return histories
 
 
-def person_histories(*, person: Person) -> list[tuple[str, list]]:
-    """The change history of a person's details and address history."""
+def person_histories(*, user, person: Person) -> list[tuple[str, list]]:
+    """The change history of a person's details, and of the addresses `user` may see."""
     histories: list[tuple[str, list]] = [("Personal details", list(person.history.select_related("history_user")))]
-    addresses = PersonAddress.history.filter(person_id=person.pk).select_related("history_user")
+    postcodes = families_visible_to(user).filter(members__person=person).values("postcode")
+    addresses = PersonAddress.history.filter(person_id=person.pk, postcode__in=postcodes).select_related("history_user")
     histories.extend(("Address", rows) for rows in _grouped(addresses).values())
     return histories
 
@@ -223,6 +236,32 @@ class SearchCriteria:
     nhs_number: str = ""
     postcode: str = ""
 
+    def to_session(self) -> dict:
+        return {
+            "name": self.name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else "",
+            "nhs_number": self.nhs_number,
+            "postcode": self.postcode,
+        }
+
+    @classmethod
+    def from_session(cls, data: dict) -> "SearchCriteria":
+        born = data.get("date_of_birth") or ""
+        return cls(
+            name=data.get("name", ""),
+            date_of_birth=date.fromisoformat(born) if born else None,
+            nhs_number=data.get("nhs_number", ""),
+            postcode=data.get("postcode", ""),
+        )
+
+    def as_initial(self) -> dict:
+        return {
+            "name": self.name,
+            "date_of_birth": self.date_of_birth,
+            "nhs_number": self.nhs_number,
+            "postcode": self.postcode,
+        }
+
     def describe(self) -> str:
         parts = [
             f"name={self.name}" if self.name else "",
@@ -247,7 +286,7 @@ def person_search(*, user, criteria: SearchCriteria) -> QuerySet[Person]:
         )
     if criteria.postcode:
         postcode = postcode_normalise(criteria.postcode)
-        people = people.filter(Q(memberships__family__postcode=postcode) | Q(addresses__postcode=postcode)).distinct()
+        people = people.filter(memberships__family__in=families_visible_to(user).filter(postcode=postcode))
     if criteria.name:
         people = _name_filter(people, criteria.name, SEARCH_NAME_SIMILARITY)
     else:

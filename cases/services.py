@@ -12,7 +12,7 @@ from cases.selectors import families_visible_to
 from earlyhelp.core.perms import ACCESS_FAMILY, ACCESS_RESTRICTED_FAMILY, OVERRIDE_FAMILY_TEAM
 from earlyhelp.core.validators import nhs_number_normalise, postcode_normalise
 from locality.models import LocalAreaTeam
-from locality.selectors import local_area_team_for_postcode
+from locality.selectors import local_area_team_for_postcode, team_ids_with_case_access
 
 REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"
 
@@ -313,11 +313,19 @@ def families_follow_postcode_sector(*, sector_code: str) -> int:
 
 @transaction.atomic
 def task_complete(*, user, task) -> None:
-    """Mark a task done."""
+    """Mark a task done: the person it is for, or a manager of the team it is for."""
     from cases.models import Task
 
     if Task.Status.DONE not in Task.TRANSITIONS[task.status]:
         raise FamilyError("This task is already done")
+    manages_team = (
+        task.team_id is not None
+        and user.has_perm(OVERRIDE_FAMILY_TEAM)
+        and team_ids_with_case_access(user).filter(pk=task.team_id).exists()
+    )
+    if task.assigned_to_id != user.pk and not manages_team:
+        owner = task.assigned_to or f"the {task.team} managers"
+        raise FamilyError(f"This task is for {owner}, so only they can mark it as done")
     task.status = Task.Status.DONE
     task.completed_on = timezone.localdate()
     task.save(update_fields=["status", "completed_on", "updated_at"])

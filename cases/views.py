@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import selectors, services
@@ -32,16 +33,29 @@ def _page(request: HttpRequest, items, per_page: int = PER_PAGE):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
+SEARCH_SESSION_KEY = "person_search"
+
+
 @login_required
 @permission_required(perms.VIEW_FAMILY, raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
-    page, families = None, []
-    if form.is_valid():
-        criteria = selectors.SearchCriteria(**form.cleaned_data)
-        page = _page(request, selectors.person_search(user=request.user, criteria=criteria))
-        families = list(selectors.family_search(user=request.user, criteria=criteria)[:FAMILY_HITS])
-        access_event_record(user=request.user, action="search", detail=criteria.describe(), request=request)
+    """Search is posted, and its results shown from the session, so no name or NHS number is in a URL."""
+    if request.method == "POST":
+        form = SearchForm(request.POST)
+        if form.is_valid():
+            criteria = selectors.SearchCriteria(**form.cleaned_data)
+            request.session[SEARCH_SESSION_KEY] = criteria.to_session()
+            access_event_record(user=request.user, action="search", detail=criteria.describe(), request=request)
+            return redirect(f"{reverse('cases:search')}?results=1")
+        return render(request, "cases/search.html", {"form": form, "page": None, "families": []})
+    saved = request.session.get(SEARCH_SESSION_KEY) if "results" in request.GET else None
+    if saved is None:
+        return render(request, "cases/search.html", {"form": SearchForm(), "page": None, "families": []})
+    criteria = selectors.SearchCriteria.from_session(saved)
+    page = _page(request, selectors.person_search(user=request.user, criteria=criteria))
+    families = list(selectors.family_search(user=request.user, criteria=criteria)[:FAMILY_HITS])
+    form = SearchForm(initial=criteria.as_initial())
     return render(request, "cases/search.html", {"form": form, "page": page, "families": families})
 
 
@@ -263,7 +277,7 @@ def person_edit(request: HttpRequest, uuid) -> HttpResponse:
 @permission_required(perms.VIEW_FAMILY_HISTORY, raise_exception=True)
 def person_history(request: HttpRequest, uuid) -> HttpResponse:
     person = selectors.person_get(user=request.user, uuid=uuid)
-    entries = history_entries(histories=selectors.person_histories(person=person))
+    entries = history_entries(histories=selectors.person_histories(user=request.user, person=person))
     access_event_record(user=request.user, action="view", obj=person, detail="history", request=request)
     return render(
         request,

@@ -94,19 +94,16 @@ class ConsentForm(forms.Form):
         validators=[validate_evidence],
     )
 
-    def __init__(self, *args, family, **kwargs):
+    def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
-        people = family.members.select_related("person")
-        from cases.models import Person
-
-        self.fields["subjects"].queryset = Person.objects.filter(memberships__family=family)
-        self.fields["given_by"].queryset = Person.objects.filter(memberships__family=family)
+        self.fields["subjects"].queryset = people
+        self.fields["given_by"].queryset = people
         self.fields["subjects"].label_from_instance = lambda p: p.full_name
         self.fields["given_by"].label_from_instance = lambda p: p.full_name
         self.fields["share_agencies"].label_from_instance = lambda a: a.name
         if not self.is_bound:
             self.initial["review_on"] = timezone.localdate() + timedelta(days=REVIEW_AFTER_DAYS)
-            self.initial["subjects"] = [m.person for m in people]
+            self.initial["subjects"] = list(people)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -186,11 +183,9 @@ class OverrideForm(forms.Form):
     )
     review_on = GovDateField(label="Review date")
 
-    def __init__(self, *args, family, approvers, **kwargs):
+    def __init__(self, *args, people, approvers, **kwargs):
         super().__init__(*args, **kwargs)
-        from cases.models import Person
-
-        self.fields["subjects"].queryset = Person.objects.filter(memberships__family=family)
+        self.fields["subjects"].queryset = people
         self.fields["subjects"].label_from_instance = lambda p: p.full_name
         self.fields["approver"].queryset = approvers
         if not self.is_bound:

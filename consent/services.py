@@ -101,7 +101,8 @@ def consent_take(
         consent.evidence = evidence
     consent.full_clean()
     consent.save()
-    ConsentSubject.objects.bulk_create([ConsentSubject(consent=consent, person=p) for p in subjects])
+    for person in subjects:
+        ConsentSubject.objects.create(consent=consent, person=person)
     for row in [ConsentShare(consent=consent, agency=a) for a in share_agencies] + [
         ConsentShare(consent=consent, agency_type=t) for t in share_agency_types
     ]:
@@ -138,6 +139,8 @@ def consent_withdraw(*, user, consent: ConsentRecord, reason: str) -> ConsentRec
     """Withdraw consent at once: partners outside the remaining scope lose access; reviews are raised."""
     if not reason.strip():
         raise ValidationError({"reason": "Say why consent is being withdrawn"})
+    if consent.is_override and not user.has_perm(perms.DISPENSE_CONSENT):
+        raise ConsentError("Only a MASH manager or a Local Area Team manager can end a safeguarding override")
     _transition(consent, ConsentRecord.Status.WITHDRAWN)
     consent.ended_on = timezone.localdate()
     consent.ended_reason = reason.strip()
@@ -152,6 +155,8 @@ def consent_dispense(*, user, family: Family, approver, reason: str, detail: str
     """Record a safeguarding override: information may be shared without consent until the review date."""
     if not user.has_perm(f"consent.{perms.DISPENSE_CONSENT_CODENAME}"):
         raise ConsentError("Only a MASH manager or a Local Area Team manager can record a safeguarding override")
+    if approver == user:
+        raise ValidationError({"approver": "Another manager must approve the override"})
     if not approver.has_perm(f"consent.{perms.DISPENSE_CONSENT_CODENAME}"):
         raise ValidationError({"approver": "The approver must be a MASH manager or a Local Area Team manager"})
     if not detail.strip():
@@ -171,7 +176,8 @@ def consent_dispense(*, user, family: Family, approver, reason: str, detail: str
     )
     consent.full_clean()
     consent.save()
-    ConsentSubject.objects.bulk_create([ConsentSubject(consent=consent, person=p) for p in subjects])
+    for person in subjects:
+        ConsentSubject.objects.create(consent=consent, person=person)
     return consent
 
 

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.selectors import family_get
+from cases.selectors import family_get, family_people_visible
 from consent import selectors, services
 from consent.forms import ConsentForm, OverrideForm, ShareForm, WithdrawForm
 from earlyhelp.accounts.models import User
@@ -23,11 +23,9 @@ from earlyhelp.core.forms import errors_from_validation
 def consent_new(request: HttpRequest, uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
     notice = selectors.privacy_notice_current()
-    form = ConsentForm(
-        request.POST if request.method == "POST" else None,
-        request.FILES if request.method == "POST" else None,
-        family=family,
-    )
+    posted = request.method == "POST"
+    people = family_people_visible(user=request.user, family=family)
+    form = ConsentForm(request.POST if posted else None, request.FILES if posted else None, people=people)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "notice_shown"}
         try:
@@ -45,7 +43,11 @@ def consent_new(request: HttpRequest, uuid) -> HttpResponse:
 def consent_detail(request: HttpRequest, uuid, consent_uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
     consent = selectors.consent_get(family=family, uuid=consent_uuid)
-    return render(request, "consent/consent_detail.html", {"family": family, "consent": consent})
+    visible = set(family_people_visible(user=request.user, family=family).values_list("pk", flat=True))
+    covers = [s.person.full_name for s in consent.subjects.all() if s.person_id in visible]
+    given_by = consent.given_by if consent.given_by_id in visible else "Not shown: a restricted record"
+    context = {"family": family, "consent": consent, "covers": covers, "given_by": given_by}
+    return render(request, "consent/consent_detail.html", context)
 
 
 @login_required
@@ -54,8 +56,12 @@ def consent_detail(request: HttpRequest, uuid, consent_uuid) -> HttpResponse:
 def consent_answer(request: HttpRequest, uuid, consent_uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
     consent = selectors.consent_get(family=family, uuid=consent_uuid)
+    answer = request.POST.get("answer")
+    if answer not in ("given", "refused"):
+        messages.error(request, "Choose whether the family agreed or refused.")
+        return redirect("consent:detail", uuid=family.uuid, consent_uuid=consent.uuid)
     try:
-        services.consent_answer(user=request.user, consent=consent, given=request.POST.get("answer") == "given")
+        services.consent_answer(user=request.user, consent=consent, given=answer == "given")
     except services.ConsentError as error:
         messages.error(request, str(error))
     else:
@@ -73,6 +79,8 @@ def consent_withdraw(request: HttpRequest, uuid, consent_uuid) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_withdraw(user=request.user, consent=consent, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            errors_from_validation(form, error)
         except services.ConsentError as error:
             form.add_error(None, str(error))
         else:
@@ -86,10 +94,13 @@ def consent_withdraw(request: HttpRequest, uuid, consent_uuid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def consent_override(request: HttpRequest, uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
-    approvers = User.objects.filter(
-        is_active=True, groups__permissions__codename=perms.DISPENSE_CONSENT_CODENAME
-    ).distinct()
-    form = OverrideForm(request.POST if request.method == "POST" else None, family=family, approvers=approvers)
+    approvers = (
+        User.objects.filter(is_active=True, groups__permissions__codename=perms.DISPENSE_CONSENT_CODENAME)
+        .exclude(pk=request.user.pk)
+        .distinct()
+    )
+    people = family_people_visible(user=request.user, family=family)
+    form = OverrideForm(request.POST if request.method == "POST" else None, people=people, approvers=approvers)
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_dispense(user=request.user, family=family, **form.cleaned_data)

@@ -103,6 +103,12 @@ def lat_manager_user(lats, council):
 
 
 @pytest.fixture
+def second_manager_user(lats, council):
+    """Another Tang Hall manager, to approve what the first one records."""
+    return _persona(perms.LAT_MANAGER, lat=lats["tang-hall"], agency=council, name="Max Approver")
+
+
+@pytest.fixture
 def mash_screener_user(lats, council):
     return _persona(perms.MASH_SCREENER, agency=council, name="Sam Screener")
 

@@ -32,3 +32,11 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin):
         ("Access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+    ACCESS_FIELDS = ("is_superuser", "is_staff", "groups")
+
+    def get_readonly_fields(self, request, obj=None):
+        """Roles come from team memberships; only a superuser may change access directly, never their own."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser or (obj is not None and obj.pk == request.user.pk):
+            readonly += self.ACCESS_FIELDS
+        return readonly

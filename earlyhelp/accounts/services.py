@@ -32,7 +32,7 @@ def notify(*, user, message: str, url: str = "", email: bool = True) -> None:
         # No personal data in the e-mail: it says only where to look.
         send_mail(
             "Early Help: something needs your attention",
-            f"{message}\n\nSign in to Early Help to see it.",
+            "You have a new notification in Early Help. Sign in to see it.",
             settings.DEFAULT_FROM_EMAIL,
             [user.email],
             fail_silently=True,

@@ -80,3 +80,22 @@ def test_password_validation_accepts_a_long_uncommon_passphrase():
 def test_session_expires_after_thirty_idle_minutes():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
+def test_a_system_administrator_cannot_change_anyones_access_in_the_admin(client):
+    from django.contrib.admin.sites import site
+    from django.test import RequestFactory
+
+    from earlyhelp.accounts.models import User
+    from earlyhelp.core import perms
+    from locality.services import membership_add
+    from tests.factories import TeamFactory
+
+    admin_user = UserFactory(is_staff=True)
+    membership_add(user=admin_user, team=TeamFactory(), role=perms.SYSTEM_ADMINISTRATOR)
+    request = RequestFactory().get("/")
+    request.user = User.objects.get(pk=admin_user.pk)
+    model_admin = site._registry[User]
+    readonly = model_admin.get_readonly_fields(request, UserFactory())
+    assert {"is_superuser", "is_staff", "groups"} <= set(readonly)
+    assert {"is_superuser", "groups"} <= set(model_admin.get_readonly_fields(request, request.user))

@@ -218,3 +218,39 @@ def test_the_assessors_agency_lead_is_granted_the_family_and_may_authorise(conse
         assessment_decide(user=other, assessment=assessment, approve=True)
     assessment_decide(user=lead, assessment=assessment, approve=True)
     assert assessment.status == Status.AUTHORISED
+
+
+def test_nobody_authorises_their_own_assessment(consenting_family, lat_manager_user):
+    people = [m.person for m in consenting_family.members.all()]
+    assessment = assessment_start(user=lat_manager_user, family=consenting_family, subjects=people)
+    complete_everything(assessment, lat_manager_user)
+    assessment_submit(user=lat_manager_user, assessment=assessment)
+    with pytest.raises(AssessmentError, match="can authorise or return"):
+        assessment_decide(user=lat_manager_user, assessment=assessment, approve=True)
+
+
+def test_removing_the_last_need_reopens_the_section_and_blocks_submission(draft, cfs_worker_user):
+    from assessments.services import need_remove
+
+    complete_everything(draft, cfs_worker_user)
+    need_remove(user=cfs_worker_user, need=draft.needs.get())
+    assert draft.sections.get(key="needs").status == "in_progress"
+    with pytest.raises(AssessmentError, match="Identified needs"):
+        assessment_submit(user=cfs_worker_user, assessment=draft)
+
+
+def test_sharing_with_the_agency_lead_is_logged_as_a_disclosure(consenting_family, partner_user):
+    from consent.models import DisclosureLog
+    from earlyhelp.core import perms
+    from locality.services import membership_add
+    from tests.factories import ConsentShareFactory, TeamFactory, UserFactory
+
+    ConsentShareFactory(consent=consenting_family.consents.get(), agency=None, agency_type="school")
+    lead = UserFactory(agency=partner_user.agency)
+    membership_add(user=lead, team=TeamFactory(agency=partner_user.agency, name="Leads"), role=perms.AGENCY_LEAD)
+    people = [m.person for m in consenting_family.members.all()]
+    assessment = assessment_start(user=partner_user, family=consenting_family, subjects=people)
+    complete_everything(assessment, partner_user)
+    assessment_submit(user=partner_user, assessment=assessment)
+    log = DisclosureLog.objects.get(recipient_user=lead)
+    assert (log.family, log.disclosed_by, log.basis) == (consenting_family, partner_user, "consent")

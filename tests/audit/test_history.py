@@ -98,7 +98,7 @@ def test_family_page_view_leaves_an_access_event(cfs_worker_client, cfs_worker_u
 def test_person_page_view_and_search_leave_access_events(cfs_worker_client, own_family):
     person = FamilyMemberFactory(family=own_family).person
     cfs_worker_client.get(reverse("cases:person_detail", kwargs={"uuid": person.uuid}))
-    cfs_worker_client.get(reverse("cases:search"), {"name": "Smith"})
+    cfs_worker_client.post(reverse("cases:search"), {"name": "Smith"}, follow=True)
     assert list(AccessEvent.objects.order_by("id").values_list("action", "object_type")) == [
         ("view", "cases.person"),
         ("search", ""),

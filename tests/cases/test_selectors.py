@@ -140,3 +140,18 @@ def test_person_duplicates_never_offers_people_the_user_cannot_see(other_family,
         )
         == []
     )
+
+
+def test_a_persons_new_address_is_hidden_from_workers_who_see_only_the_old_family(
+    own_family, other_family, cfs_worker_user, other_lat_user
+):
+    from cases.selectors import person_addresses_visible
+    from tests.factories import PersonAddressFactory
+
+    mother = FamilyMemberFactory(family=own_family, role="parent").person
+    FamilyMemberFactory(family=other_family, person=mother, role="parent")
+    PersonAddressFactory(person=mother, postcode=own_family.postcode)
+    PersonAddressFactory(person=mother, postcode=other_family.postcode, address_line_1="Safe house")
+    assert {a.postcode for a in person_addresses_visible(user=cfs_worker_user, person=mother)} == {own_family.postcode}
+    found = person_search(user=cfs_worker_user, criteria=SearchCriteria(postcode=other_family.postcode))
+    assert mother not in list(found)

@@ -230,13 +230,13 @@ def test_family_member_edit_changes_role(cfs_worker_client, own_family):
 
 
 def test_search_needs_at_least_one_criterion(cfs_worker_client):
-    page = cfs_worker_client.get(reverse("cases:search"), {"name": ""}).content.decode()
+    page = cfs_worker_client.post(reverse("cases:search"), {"name": ""}, follow=True).content.decode()
     assert "Enter a name, date of birth, NHS number or postcode to search for" in page
 
 
 def test_search_results_link_to_people_and_their_families(cfs_worker_client, own_family):
     FamilyMemberFactory(family=own_family, person=PersonFactory(first_name="Ada", last_name="Lovelace"))
-    page = cfs_worker_client.get(reverse("cases:search"), {"name": "lovelace"}).content.decode()
+    page = cfs_worker_client.post(reverse("cases:search"), {"name": "lovelace"}, follow=True).content.decode()
     assert "1 person found" in page and "Ada Lovelace" in page and "Ownteam family" in page
 
 
@@ -280,3 +280,12 @@ def test_person_with_a_long_name_that_lengthens_when_lower_cased_is_saved(cfs_wo
     response = cfs_worker_client.post(reverse("cases:family_member_add", kwargs={"uuid": own_family.uuid}), data)
     assert response.status_code == 302
     assert len(Person.objects.get().search_name) == 201
+
+
+def test_search_keeps_names_and_nhs_numbers_out_of_the_address_bar(cfs_worker_client, own_family):
+    FamilyMemberFactory(family=own_family, person=PersonFactory(first_name="Ada", last_name="Lovelace"))
+    response = cfs_worker_client.post(reverse("cases:search"), {"name": "Lovelace", "nhs_number": "943 476 5919"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:search") + "?results=1"
+    page = cfs_worker_client.get(response["Location"]).content.decode()
+    assert 'value="Lovelace"' in page, "the criteria come back from the session"

@@ -181,11 +181,13 @@ def test_disclosure_within_consent_is_logged_with_its_basis(household, cfs_worke
     )
 
 
-def test_consent_dispense_needs_a_manager_and_a_reason(household, cfs_worker_user, lat_manager_user):
+def test_consent_dispense_needs_a_manager_another_approver_and_a_reason(
+    household, cfs_worker_user, lat_manager_user, second_manager_user
+):
     family, _, child, _ = household
     fields = {
         "family": family,
-        "approver": lat_manager_user,
+        "approver": second_manager_user,
         "reason": "significant_harm",
         "review_on": timezone.localdate() + timedelta(days=28),
         "subjects": [child],
@@ -194,6 +196,8 @@ def test_consent_dispense_needs_a_manager_and_a_reason(household, cfs_worker_use
         consent_dispense(user=cfs_worker_user, detail="Risk", **fields)
     with pytest.raises(ValidationError, match="The approver must be"):
         consent_dispense(user=lat_manager_user, detail="Risk", **(fields | {"approver": cfs_worker_user}))
+    with pytest.raises(ValidationError, match="Another manager must approve"):
+        consent_dispense(user=lat_manager_user, detail="Risk", **(fields | {"approver": lat_manager_user}))
     with pytest.raises(ValidationError, match="Describe the risk"):
         consent_dispense(user=lat_manager_user, detail="  ", **fields)
     override = consent_dispense(user=lat_manager_user, detail="Disclosure by the child at school", **fields)

@@ -175,7 +175,9 @@ def test_share_within_consent_is_listed_on_the_information_shared_page(cfs_worke
     assert "Access to the family record" in page and partner_user.full_name in page and "Consent" in page
 
 
-def test_override_page_needs_a_reason_and_records_the_override(lat_manager_client, lat_manager_user, household):
+def test_override_page_needs_a_reason_and_records_the_override(
+    lat_manager_client, lat_manager_user, second_manager_user, household
+):
     family, _, child = household
     url = reverse("consent:override", kwargs={"uuid": family.uuid})
     page = lat_manager_client.post(url, {}).content.decode()
@@ -184,14 +186,18 @@ def test_override_page_needs_a_reason_and_records_the_override(lat_manager_clien
         "reason": "increases_risk",
         "detail": "Telling dad would put the children at risk",
         "subjects": [child.pk],
-        "approver": lat_manager_user.pk,
+        "approver": second_manager_user.pk,
         "review_on_0": "1",
         "review_on_1": "1",
         "review_on_2": str(timezone.localdate().year + 1),
     }
     assert lat_manager_client.post(url, data).status_code == 302
     override = ConsentRecord.objects.get()
-    assert (override.status, override.approved_by) == ("dispensed", lat_manager_user)
+    assert (override.status, override.approved_by, override.obtained_by) == (
+        "dispensed",
+        second_manager_user,
+        lat_manager_user,
+    )
     page = lat_manager_client.get(reverse("cases:family_detail", kwargs={"uuid": family.uuid})).content.decode()
     assert "Safeguarding override" in page
 
@@ -207,18 +213,46 @@ def test_family_page_warns_30_days_before_review_and_shows_the_lawful_basis(cfs_
     assert "UK GDPR Article 6(1)(e)" in page
 
 
-def test_answering_a_requested_consent_and_completing_tasks(cfs_worker_client, household):
+def test_answering_a_requested_consent_and_completing_tasks(cfs_worker_client, cfs_worker_user, household):
     family, parent, child = household
     _post(cfs_worker_client, family, _form(parent, child, decision="requested"))
     consent = ConsentRecord.objects.get()
     url = reverse("consent:answer", kwargs={"uuid": family.uuid, "consent_uuid": consent.uuid})
+    cfs_worker_client.post(url, {"answer": "maybe"})
+    consent.refresh_from_db()
+    assert consent.status == "requested", "only 'given' or 'refused' count as an answer"
     cfs_worker_client.post(url, {"answer": "given"})
     consent.refresh_from_db()
     assert consent.status == "given"
     from tests.factories import TaskFactory
 
-    task = TaskFactory(family=family)
+    someone_elses = TaskFactory(family=family)
+    refused = reverse("cases:task_complete", kwargs={"uuid": family.uuid, "task_uuid": someone_elses.uuid})
+    assert "so only they can mark it as done" in cfs_worker_client.post(refused, follow=True).content.decode()
+    task = TaskFactory(family=family, assigned_to=cfs_worker_user)
     done = reverse("cases:task_complete", kwargs={"uuid": family.uuid, "task_uuid": task.uuid})
     assert "Task done" in cfs_worker_client.post(done, follow=True).content.decode()
     task.refresh_from_db()
-    assert task.status == "done"
+    someone_elses.refresh_from_db()
+    assert (task.status, someone_elses.status) == ("done", "open")
+
+
+def test_consent_form_never_offers_a_restricted_person(cfs_worker_client, household):
+    family, parent, child = household
+    hidden = FamilyMemberFactory(family=family, person=PersonFactory(first_name="Hiddenname", restricted=True)).person
+    page = cfs_worker_client.get(reverse("consent:new", kwargs={"uuid": family.uuid})).content.decode()
+    assert "Hiddenname" not in page
+    response = _post(cfs_worker_client, family, _form(parent, child, subjects=[parent.pk, hidden.pk]))
+    assert response.status_code == 200 and not ConsentRecord.objects.exists()
+
+
+def test_only_a_manager_can_end_a_safeguarding_override(cfs_worker_client, household, lat_manager_user):
+    family, _, _ = household
+    from tests.factories import ConsentRecordFactory
+
+    override = ConsentRecordFactory(family=family, status="dispensed", override_reason="significant_harm")
+    url = reverse("consent:withdraw", kwargs={"uuid": family.uuid, "consent_uuid": override.uuid})
+    page = cfs_worker_client.post(url, {"reason": "No longer needed"}).content.decode()
+    assert "Only a MASH manager or a Local Area Team manager can end a safeguarding override" in page
+    override.refresh_from_db()
+    assert override.status == "dispensed"
