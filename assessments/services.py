@@ -16,6 +16,7 @@ from cases.services import family_access_grant
 from consent.services import ConsentError, family_share_with_practitioner
 from earlyhelp.accounts.services import notify
 from earlyhelp.core import perms
+from earlyhelp.core.states import status_move
 from locality.selectors import team_ids_with_case_access
 
 VOICE_FROM_AGE = 5
@@ -27,12 +28,7 @@ class AssessmentError(Exception):
 
 
 def _transition(assessment: EarlyHelpAssessment, status: str) -> None:
-    if status not in EarlyHelpAssessment.TRANSITIONS[assessment.status]:
-        raise AssessmentError(
-            f"An assessment that is {assessment.get_status_display().lower()} cannot become "
-            f"{Status(status).label.lower()}"
-        )
-    assessment.status = status
+    status_move(assessment, status, error=AssessmentError, noun="An assessment")
 
 
 def _editable(assessment: EarlyHelpAssessment) -> None:

@@ -17,6 +17,7 @@ from cases.models import (
     Relationship,
 )
 from consent.selectors import consent_summary, families_shareable_with_user
+from earlyhelp.audit.selectors import history_rows
 from earlyhelp.core.perms import ACCESS_FAMILY, ACCESS_RESTRICTED_FAMILY, OVERRIDE_FAMILY_TEAM, VIEW_FAMILY
 from earlyhelp.core.validators import nhs_number_normalise, postcode_normalise
 from locality.selectors import team_ids_with_case_access
@@ -184,16 +185,16 @@ def family_histories(*, user, family: Family) -> list[tuple[str, list]]:
     History of people `user` may not see (restricted) is left out.
     """
     visible = {p.pk: p for p in people_visible_to(user).filter(memberships__family=family)}
-    histories: list[tuple[str, list]] = [("Family details", list(family.history.select_related("history_user")))]
-    members = FamilyMember.history.filter(family_id=family.pk).select_related("history_user")
+    histories: list[tuple[str, list]] = [("Family details", list(history_rows(family.history.all())))]
+    members = history_rows(FamilyMember.history.filter(family_id=family.pk))
     for rows in _grouped(members).values():
         if rows[0].person_id in visible:
             histories.append((f"Member: {visible[rows[0].person_id]}", rows))
-    relationships = Relationship.history.filter(family_id=family.pk).select_related("history_user")
+    relationships = history_rows(Relationship.history.filter(family_id=family.pk))
     for rows in _grouped(relationships).values():
         if rows[0].person_id in visible and rows[0].relative_id in visible:
             histories.append(("Relationship", rows))
-    involvements = ProfessionalInvolvement.history.filter(family_id=family.pk).select_related("history_user")
+    involvements = history_rows(ProfessionalInvolvement.history.filter(family_id=family.pk))
     for rows in _grouped(involvements).values():
         if rows[0].person_id is None or rows[0].person_id in visible:
             histories.append(("Professional involvement", rows))
@@ -202,9 +203,9 @@ def family_histories(*, user, family: Family) -> list[tuple[str, list]]:
 
 def person_histories(*, user, person: Person) -> list[tuple[str, list]]:
     """The change history of a person's details, and of the addresses `user` may see."""
-    histories: list[tuple[str, list]] = [("Personal details", list(person.history.select_related("history_user")))]
+    histories: list[tuple[str, list]] = [("Personal details", list(history_rows(person.history.all())))]
     postcodes = families_visible_to(user).filter(members__person=person).values("postcode")
-    addresses = PersonAddress.history.filter(person_id=person.pk, postcode__in=postcodes).select_related("history_user")
+    addresses = history_rows(PersonAddress.history.filter(person_id=person.pk, postcode__in=postcodes))
     histories.extend(("Address", rows) for rows in _grouped(addresses).values())
     return histories
 

@@ -10,6 +10,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from cases.models import Family, FamilyMember, Person, PersonAddress, ProfessionalInvolvement, Relationship
 from cases.selectors import families_visible_to
 from earlyhelp.core.perms import ACCESS_FAMILY, ACCESS_RESTRICTED_FAMILY, OVERRIDE_FAMILY_TEAM
+from earlyhelp.core.states import status_move
 from earlyhelp.core.validators import nhs_number_normalise, postcode_normalise
 from locality.models import LocalAreaTeam
 from locality.selectors import local_area_team_for_postcode, team_ids_with_case_access
@@ -142,9 +143,7 @@ def family_update(
 @transaction.atomic
 def family_status_change(*, family: Family, status: str) -> Family:
     """Move a family to another status, if the state machine allows it."""
-    if status not in Family.TRANSITIONS.get(family.status, set()):
-        raise FamilyError(f"A family that is {family.get_status_display().lower()} cannot become {status}")
-    family.status = status
+    status_move(family, status, error=FamilyError, noun="A family")
     family.save(update_fields=["status", "updated_at"])
     return family
 

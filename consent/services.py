@@ -12,6 +12,7 @@ from cases.services import family_access_grant, family_access_revoke
 from consent.models import ConsentRecord, ConsentShare, ConsentSubject, DisclosureLog, PrivacyNotice
 from consent.selectors import agency_may_receive, consents_due_for_expiry
 from earlyhelp.core import perms
+from earlyhelp.core.states import status_move
 
 TASK_DUE_DAYS = 5
 
@@ -21,12 +22,7 @@ class ConsentError(Exception):
 
 
 def _transition(consent: ConsentRecord, status: str) -> None:
-    if status not in ConsentRecord.TRANSITIONS[consent.status]:
-        raise ConsentError(
-            f"Consent that is {consent.get_status_display().lower()} cannot become "
-            f"{ConsentRecord.Status(status).label.lower()}"
-        )
-    consent.status = status
+    status_move(consent, status, error=ConsentError, noun="Consent")
 
 
 def _validate_giver(*, family: Family, given_by, giver_kind: str, competence_judgement: str) -> None:

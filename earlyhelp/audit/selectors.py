@@ -48,6 +48,17 @@ def _display(record, field) -> str:
     return str(value)
 
 
+def history_rows(queryset):
+    """Historical rows with their author and every related record they name loaded in the same query,
+    so showing a change of team or agency costs no query per row."""
+    relations = [
+        f.name
+        for f in queryset.model._meta.concrete_fields
+        if f.is_relation and f.many_to_one and f.name != "history_user"
+    ]
+    return queryset.select_related("history_user", *relations)
+
+
 def history_entries(*, histories: Iterable[tuple[str, Iterable]]) -> list[HistoryEntry]:
     """Turn historical rows of several records into entries saying who changed what, newest first.
 
