@@ -6,20 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from earlyhelp.core.codes import LevelOfNeed, SupportingFamiliesHeadline
 from earlyhelp.core.models import DomainModel
-
-
-class SupportingFamiliesHeadline(models.TextChoices):
-    EDUCATION = "education", "Getting a good education"
-    EARLY_YEARS = "early_years", "Good early years development"
-    HEALTH = "health", "Improved mental and physical health"
-    SUBSTANCE_USE = "substance_use", "Promoting recovery and reducing harm from substance use"
-    RELATIONSHIPS = "relationships", "Improved family relationships"
-    SAFE_FROM_ABUSE = "safe_from_abuse", "Children safe from abuse and exploitation"
-    CRIME = "crime", "Crime prevention and tackling crime"
-    DOMESTIC_ABUSE = "domestic_abuse", "Safe from domestic abuse"
-    HOUSING = "housing", "Secure housing"
-    FINANCES = "finances", "Financial stability"
 
 
 class EarlyHelpAssessment(DomainModel):
@@ -39,11 +27,7 @@ class EarlyHelpAssessment(DomainModel):
     }
     EDITABLE = (Status.DRAFT, Status.RETURNED)
 
-    class Level(models.IntegerChoices):
-        UNIVERSAL = 1, "1: universal"
-        ADDITIONAL = 2, "2: additional needs"
-        TARGETED = 3, "3: targeted or complex"
-        SPECIALIST = 4, "4: specialist or statutory"
+    Level = LevelOfNeed
 
     class Pathway(models.TextChoices):
         UNIVERSAL = "universal", "Universal services"

@@ -11,6 +11,7 @@ from guardian.models import UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from cases.codes import Ethnicity, SenStatus, Sex
+from earlyhelp.core.codes import LevelOfNeed
 from earlyhelp.core.models import DomainModel
 from earlyhelp.core.validators import validate_nhs_number, validate_postcode
 
@@ -315,3 +316,102 @@ class Task(DomainModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Episode(DomainModel):
+    """One period of early help for a family, from request to closure."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        ALLOCATED = "allocated", "Allocated"
+        ASSESSING = "assessing", "Assessing"
+        PLAN_ACTIVE = "plan_active", "Plan active"
+        REVIEWING = "reviewing", "Reviewing"
+        CLOSING = "closing", "Closing"
+        CLOSED = "closed", "Closed"
+        DECLINED = "declined", "Declined"
+        STEPPED_UP = "stepped_up", "Stepped up"
+        TRANSFERRED_OUT = "transferred_out", "Transferred out"
+
+    _ENDINGS = {Status.STEPPED_UP, Status.TRANSFERRED_OUT}
+    TRANSITIONS = {
+        Status.REQUESTED: {Status.ALLOCATED, Status.DECLINED},
+        Status.ALLOCATED: {Status.ASSESSING, Status.PLAN_ACTIVE, Status.CLOSING, *_ENDINGS},
+        Status.ASSESSING: {Status.PLAN_ACTIVE, Status.CLOSING, *_ENDINGS},
+        Status.PLAN_ACTIVE: {Status.REVIEWING, Status.CLOSING, *_ENDINGS},
+        Status.REVIEWING: {Status.PLAN_ACTIVE, Status.CLOSING, *_ENDINGS},
+        Status.CLOSING: {Status.CLOSED, Status.PLAN_ACTIVE},
+        Status.CLOSED: set(),
+        Status.DECLINED: set(),
+        Status.STEPPED_UP: set(),
+        Status.TRANSFERRED_OUT: set(),
+    }
+    OPEN = (Status.REQUESTED, Status.ALLOCATED, Status.ASSESSING, Status.PLAN_ACTIVE, Status.REVIEWING, Status.CLOSING)
+
+    class Route(models.TextChoices):
+        MASH = "mash", "Through the MASH"
+        PARTNER = "partner", "From a partner agency"
+        STEP_DOWN = "step_down", "Stepped down from children's social care"
+
+    class Pathway(models.TextChoices):
+        PARTNER_LED = "partner_led", "Partner-led early help"
+        TARGETED = "targeted", "Targeted early help"
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="episodes")
+    local_area_team = models.ForeignKey(
+        "locality.LocalAreaTeam", on_delete=models.PROTECT, related_name="episodes", verbose_name="Local Area Team"
+    )
+    route = models.CharField(max_length=10, choices=Route.choices)
+    pathway = models.CharField(max_length=12, choices=Pathway.choices)
+    level = models.PositiveSmallIntegerField("level of need", choices=LevelOfNeed.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    contact = models.ForeignKey(
+        "referrals.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="episodes"
+    )
+    lead_practitioner = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="episodes_led"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    allocated_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        permissions = [("allocate_episode", "Can allocate a requested episode to a worker in the team")]
+        indexes = [models.Index(fields=["local_area_team", "status", "requested_at"], name="episode_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.get_pathway_display()} for the {self.family.name} family"
+
+
+class Transfer(DomainModel):
+    """A step-up to children's social care (or a step-down from it), with the other system's reference."""
+
+    class Direction(models.TextChoices):
+        STEP_UP = "step_up", "Step-up to children's social care"
+        STEP_DOWN = "step_down", "Step-down to early help"
+
+    class Kind(models.TextChoices):
+        SOCIAL_CARE = "social_care", "Children's social care assessment"
+        STRATEGY = "strategy", "Strategy discussion"
+        IMMEDIATE_PROTECTION = "immediate_protection", "Immediate protection"
+        STEP_DOWN = "step_down", "Step-down"
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="transfers")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    contact = models.ForeignKey(
+        "referrals.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="transfers"
+    )
+    episode = models.ForeignKey(Episode, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers")
+    external_reference = models.CharField(
+        max_length=50, blank=True, help_text="The case reference in children's social care's system"
+    )
+    reference_recorded_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for the {self.family.name} family"

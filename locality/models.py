@@ -116,3 +116,94 @@ class Membership(DomainModel):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} as {self.role}"
+
+
+class NeedCategory(DomainModel):
+    """A kind of need a service helps with: the Supporting Families headlines, and any the partnership adds."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "need categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(DomainModel):
+    """A local service or community resource that practitioners and the MASH can signpost families to."""
+
+    AGE_MAX = 25
+
+    name = models.CharField(max_length=200, unique=True)
+    provider = models.CharField(max_length=200, blank=True, help_text="Who runs it")
+    description = models.TextField()
+    how_to_access = models.TextField(help_text="How a family or practitioner gets help: self-referral, a form...")
+    telephone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    website = models.URLField(blank=True)
+    # Through models of their own, so changes to coverage and categories keep their history too.
+    local_area_teams = models.ManyToManyField(
+        LocalAreaTeam, through="ServiceArea", related_name="services", verbose_name="Local Area Teams covered"
+    )
+    need_categories = models.ManyToManyField(NeedCategory, through="ServiceNeed", related_name="services")
+    age_from = models.PositiveSmallIntegerField(default=0, help_text="Youngest age served, in years")
+    age_to = models.PositiveSmallIntegerField(
+        default=19, help_text="Oldest age served, in years (25 with a disability)"
+    )
+    active = models.BooleanField(default=True, help_text="Untick when the service closes; past signposting keeps it")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(age_from__lte=models.F("age_to")),
+                name="service_age_range",
+                violation_error_message="The youngest age must not be above the oldest age",
+            ),
+            models.CheckConstraint(condition=models.Q(age_to__lte=25), name="service_age_to_max"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceArea(DomainModel):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="areas")
+    local_area_team = models.ForeignKey(LocalAreaTeam, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["service", "local_area_team"], name="service_area_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.service} in {self.local_area_team}"
+
+
+class ServiceNeed(DomainModel):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="needs")
+    need_category = models.ForeignKey(NeedCategory, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["service", "need_category"], name="service_need_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.need_category}"
+
+
+class EarlyHelpChampion(DomainModel):
+    """A named contact in a partner agency who promotes early help there and answers colleagues' questions."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="champions")
+    name = models.CharField(max_length=150)
+    job_title = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(blank=True)
+    telephone = models.CharField(max_length=40, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.agency})"

@@ -34,6 +34,31 @@ SHARE_FAMILY = "cases.share_family"
 START_ASSESSMENT = "assessments.add_earlyhelpassessment"
 EDIT_ASSESSMENT = "assessments.change_earlyhelpassessment"
 AUTHORISE_ASSESSMENT = "assessments.authorise_earlyhelpassessment"
+REFER = "referrals.add_contact"  # record a contact or refer a family to the MASH
+TRIAGE_CONTACT = "referrals.triage_contact"  # the MASH inbox, screening and RAG rating
+DECIDE_CONTACT = "referrals.decide_contact"  # the MASH decision
+FLAG_CONCERN = "referrals.add_concernflag"
+ALLOCATE_EPISODE = "cases.allocate_episode"
+VIEW_DIRECTORY = "locality.view_service"
+MANAGE_DIRECTORY = (
+    "locality.add_service",
+    "locality.change_service",
+    "locality.view_service",
+    "locality.add_needcategory",
+    "locality.change_needcategory",
+    "locality.view_needcategory",
+    "locality.add_servicearea",
+    "locality.change_servicearea",
+    "locality.delete_servicearea",
+    "locality.view_servicearea",
+    "locality.add_serviceneed",
+    "locality.change_serviceneed",
+    "locality.delete_serviceneed",
+    "locality.view_serviceneed",
+    "locality.add_earlyhelpchampion",
+    "locality.change_earlyhelpchampion",
+    "locality.view_earlyhelpchampion",
+)
 MANAGE_PRIVACY_NOTICES = ("consent.add_privacynotice", "consent.change_privacynotice", "consent.view_privacynotice")
 MANAGE_LAWFUL_BASES = ("consent.add_lawfulbasis", "consent.change_lawfulbasis", "consent.view_lawfulbasis")
 
@@ -54,7 +79,12 @@ _CASEWORK = (
     SHARE_FAMILY,
     START_ASSESSMENT,
     EDIT_ASSESSMENT,
+    REFER,
+    FLAG_CONCERN,
+    VIEW_DIRECTORY,
 )
+_FRONT_DOOR = (VIEW_FAMILY, ADD_FAMILY, ADD_PERSON, ADD_FAMILY_MEMBER, VIEW_FAMILY_HISTORY, REFER, TRIAGE_CONTACT)
+_FRONT_DOOR_EXTRAS = (FLAG_CONCERN, VIEW_DIRECTORY)
 
 
 @dataclass(frozen=True)
@@ -115,36 +145,28 @@ ROLES: dict[str, Role] = {
             LAT_MANAGER,
             "Local Area Team manager",
             "Allocates, approves and audits the work of a Local Area Team.",
-            (*_CASEWORK, OVERRIDE_FAMILY_TEAM, DISPENSE_CONSENT, AUTHORISE_ASSESSMENT),
+            (*_CASEWORK, OVERRIDE_FAMILY_TEAM, DISPENSE_CONSENT, AUTHORISE_ASSESSMENT, ALLOCATE_EPISODE),
             team_based=True,
         ),
         Role(
             MASH_SCREENER,
             "MASH screener",
-            "Screens contacts at the Multi-Agency Safeguarding Hub.",
-            (VIEW_FAMILY, ADD_FAMILY, ADD_PERSON, ADD_FAMILY_MEMBER, VIEW_FAMILY_HISTORY),
+            "Records and screens contacts at the Multi-Agency Safeguarding Hub, city-wide.",
+            (*_FRONT_DOOR, *_FRONT_DOOR_EXTRAS),
             team_based=False,
         ),
         Role(
             MASH_MANAGER,
             "MASH manager",
-            "Decides contacts at the Multi-Agency Safeguarding Hub.",
-            (
-                VIEW_FAMILY,
-                ADD_FAMILY,
-                ADD_PERSON,
-                ADD_FAMILY_MEMBER,
-                VIEW_FAMILY_HISTORY,
-                VIEW_DISCLOSURES,
-                DISPENSE_CONSENT,
-            ),
+            "Decides contacts at the Multi-Agency Safeguarding Hub and is told of overdue ones.",
+            (*_FRONT_DOOR, *_FRONT_DOOR_EXTRAS, DECIDE_CONTACT, VIEW_DISCLOSURES, DISPENSE_CONSENT),
             team_based=False,
         ),
         Role(
             SF_OFFICER,
             "Supporting Families officer",
             "Registers families and claims for the Supporting Families programme.",
-            (VIEW_FAMILY, VIEW_FAMILY_HISTORY),
+            (VIEW_FAMILY, VIEW_FAMILY_HISTORY, VIEW_DIRECTORY),
             team_based=False,
         ),
         Role(
@@ -185,6 +207,7 @@ ROLES: dict[str, Role] = {
                 "locality.view_postcodesector",
                 "locality.view_ward",
                 "locality.change_ward",
+                *MANAGE_DIRECTORY,
             ),
             team_based=False,
         ),
