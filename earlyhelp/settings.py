@@ -5,7 +5,7 @@ With DJANGO_ENV=production the process refuses to start on an unsafe setting.
 """
 
 import os
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -21,6 +21,14 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_time(name: str, default: str) -> time:
+    value = os.environ.get(name) or default
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a time such as 09:00, not {value!r}.") from None
 
 
 DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-never-use-in-production"
@@ -173,6 +181,20 @@ CRISPY_TEMPLATE_PACK = "gds"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "earlyhelp@example.invalid")
 
+# MASH decision clocks run in working time: these hours on weekdays that are not bank holidays.
+WORKING_DAY_START = env_time("WORKING_DAY_START", "09:00")
+WORKING_DAY_END = env_time("WORKING_DAY_END", "17:00")
+if WORKING_DAY_END <= WORKING_DAY_START:
+    raise ImproperlyConfigured("WORKING_DAY_END must be after WORKING_DAY_START.")
+WORKING_DAY_HOURS = (
+    datetime.combine(date.min, WORKING_DAY_END) - datetime.combine(date.min, WORKING_DAY_START)
+).total_seconds() / 3600
+MASH_DECISION_HOURS = {
+    "red": float(os.environ.get("MASH_RED_HOURS") or 4),
+    "amber": float(os.environ.get("MASH_AMBER_HOURS") or WORKING_DAY_HOURS),
+    "green": float(os.environ.get("MASH_GREEN_HOURS") or 3 * WORKING_DAY_HOURS),
+}
+
 # Celery: eager (in-process) when no broker is configured.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
@@ -188,6 +210,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-consents-daily": {"task": "consent.tasks.consents_expire_task", "schedule": crontab(hour=1, minute=15)},
+    "flag-overdue-contacts": {"task": "referrals.tasks.contacts_overdue_task", "schedule": crontab(minute="*/15")},
 }
 
 # Security headers. Production adds HTTPS-only settings; `check --deploy` is clean with them.
