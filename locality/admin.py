@@ -1,7 +1,20 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
-from locality.models import Agency, LocalAreaTeam, Membership, PostcodeSector, Team, Ward
+from locality.models import (
+    Agency,
+    EarlyHelpChampion,
+    LocalAreaTeam,
+    Membership,
+    NeedCategory,
+    PostcodeSector,
+    Service,
+    ServiceArea,
+    ServiceNeed,
+    Team,
+    Ward,
+)
 from locality.services import postcode_sector_assign
 
 
@@ -50,3 +63,40 @@ class MembershipAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request) -> bool:
         # Memberships change group membership too, so they are made through `membership_add`.
         return False
+
+
+@admin.register(NeedCategory)
+class NeedCategoryAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+class ServiceAreaInline(admin.TabularInline):
+    model = ServiceArea
+    extra = 1
+    verbose_name = "Local Area Team covered"
+    verbose_name_plural = "Local Area Teams covered"
+
+
+class ServiceNeedInline(admin.TabularInline):
+    model = ServiceNeed
+    extra = 1
+    verbose_name = "need category"
+    verbose_name_plural = "need categories"
+
+
+@admin.register(Service)
+class ServiceAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "provider", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "provider"]
+    inlines = [ServiceAreaInline, ServiceNeedInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(EarlyHelpChampion)
+class EarlyHelpChampionAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "agency", "email", "active"]
+    list_filter = ["agency__type", "active"]
+    search_fields = ["name", "agency__name"]
+    list_select_related = ["agency"]
