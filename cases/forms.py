@@ -388,3 +388,19 @@ class InvolvementForm(forms.ModelForm):
 
     def involvement_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class AllocateForm(forms.Form):
+    worker = forms.ModelChoiceField(
+        queryset=None,
+        label="Allocate to",
+        empty_label="Choose a worker",
+        error_messages={"required": "Choose who to allocate to"},
+    )
+
+    def __init__(self, *args, workers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = workers
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(Field.select("worker"))

@@ -18,7 +18,14 @@ from cases.models import (
 )
 from consent.selectors import consent_summary, families_shareable_with_user
 from earlyhelp.audit.selectors import history_rows
-from earlyhelp.core.perms import ACCESS_FAMILY, ACCESS_RESTRICTED_FAMILY, OVERRIDE_FAMILY_TEAM, VIEW_FAMILY
+from earlyhelp.core.perms import (
+    ACCESS_FAMILY,
+    ACCESS_RESTRICTED_FAMILY,
+    ALLOCATE_EPISODE,
+    OVERRIDE_FAMILY_TEAM,
+    TRIAGE_CONTACT,
+    VIEW_FAMILY,
+)
 from earlyhelp.core.validators import nhs_number_normalise, postcode_normalise
 from locality.selectors import team_ids_with_case_access
 
@@ -33,7 +40,8 @@ def _granted_family_ids(user, codename: str) -> QuerySet:
 
 
 def families_visible_to(user) -> QuerySet[Family]:
-    """The families `user` may see: their teams' (rule 1), their grants (rule 2), the allow-list (rule 4).
+    """The families `user` may see: their teams' (rule 1), their grants (rule 2), for the MASH those linked to a
+    contact it is working (rule 3), and the allow-list (rule 4).
 
     A grant is usable only while consent covers the user's agency, or before any consent decision
     (`consent.selectors.families_shareable_with_user`). Restricted families are left out of rules 1
@@ -43,6 +51,10 @@ def families_visible_to(user) -> QuerySet[Family]:
         return Family.objects.none()
     granted = Q(pk__in=_granted_family_ids(user, ACCESS_FAMILY)) & families_shareable_with_user(user)
     ordinary = Q(local_area_team__in=team_ids_with_case_access(user)) | granted
+    if user.has_perm(TRIAGE_CONTACT):
+        from referrals.selectors import families_at_the_front_door
+
+        ordinary |= Q(pk__in=families_at_the_front_door().values("pk"))
     allow_listed = Q(pk__in=_granted_family_ids(user, ACCESS_RESTRICTED_FAMILY))
     return Family.objects.filter((Q(restricted=False) & ordinary) | allow_listed)
 
@@ -104,6 +116,7 @@ def family_page(*, user, uuid) -> Family:
     family.consent = consent_summary(family=family)
     family.open_tasks = list(family.tasks.filter(status="open").select_related("assigned_to", "team"))
     family.assessment_list = list(family.assessments.select_related("assessor"))
+    family.episode_list = episodes_for(family=family)
     family.involvement_list = list(
         family.involvements.select_related("agency", "person").filter(
             Q(person__isnull=True) | Q(person__in=visible_people)
@@ -333,3 +346,66 @@ def person_duplicates(
         for person in similar[:20]:
             matches.setdefault(person.pk, person)
     return list(matches.values())
+
+
+def users_with_role(*, role: str) -> QuerySet:
+    """Active people holding a role (a key of the role registry) in any team."""
+    from earlyhelp.accounts.models import User
+
+    return User.objects.filter(memberships__role=role, is_active=True).distinct().order_by("full_name")
+
+
+def team_managers(*, local_area_team) -> QuerySet:
+    """The managers of one Local Area Team: told when work arrives for the team to allocate."""
+    from earlyhelp.core.perms import LAT_MANAGER
+
+    return users_with_role(role=LAT_MANAGER).filter(memberships__team__local_area_team=local_area_team)
+
+
+ALLOCATABLE_ROLES = ("cfs_worker", "lead_practitioner", "lat_manager")
+
+
+def team_workers(*, local_area_team) -> QuerySet:
+    """The people an episode in this team can be allocated to."""
+    from earlyhelp.accounts.models import User
+
+    return (
+        User.objects.filter(
+            memberships__team__local_area_team=local_area_team,
+            memberships__role__in=ALLOCATABLE_ROLES,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def allocation_queue(*, user) -> QuerySet:
+    """Requested episodes waiting in the teams `user` manages, oldest first."""
+    from cases.models import Episode
+
+    if not user.has_perm(ALLOCATE_EPISODE):
+        return Episode.objects.none()
+    return (
+        Episode.objects.filter(
+            status=Episode.Status.REQUESTED,
+            local_area_team__in=team_ids_with_case_access(user),
+            family__in=families_visible_to(user),
+        )
+        .select_related("family", "local_area_team", "contact")
+        .order_by("requested_at", "id")
+    )
+
+
+def episode_for_allocation(*, user, uuid):
+    """A requested episode in the user's queue, or 404."""
+    from cases.models import Episode
+
+    try:
+        return allocation_queue(user=user).get(uuid=uuid)
+    except (Episode.DoesNotExist, ValueError):
+        raise Http404("No such request") from None
+
+
+def episodes_for(*, family: Family) -> list:
+    return list(family.episodes.select_related("local_area_team", "lead_practitioner").order_by("-requested_at"))

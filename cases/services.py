@@ -328,3 +328,66 @@ def task_complete(*, user, task) -> None:
     task.status = Task.Status.DONE
     task.completed_on = timezone.localdate()
     task.save(update_fields=["status", "completed_on", "updated_at"])
+
+
+@transaction.atomic
+def family_create_at_front_door(*, user, name: str, address_line_1: str, postcode: str, children: list[dict]) -> Family:
+    """Open a record for a family first known through a MASH contact, with its children.
+
+    The family goes to the team covering its postcode. No per-family grant is made: the MASH sees the family
+    while it works the contact (rule 3), and the team from then on (rule 1).
+    """
+    family = _family_details_save(
+        Family(reference=family_reference_new()),
+        user=user,
+        name=name,
+        address_line_1=address_line_1,
+        address_line_2="",
+        town="York",
+        postcode=postcode,
+        local_area_team=None,
+    )
+    for fields in children:
+        person = person_create(user=user, **fields)
+        family_member_add(user=user, family=family, person=person, role=FamilyMember.Role.CHILD)
+    return family
+
+
+@transaction.atomic
+def episode_allocate(*, user, episode, worker) -> None:
+    """A team manager allocates a requested episode: the worker becomes its lead practitioner and is told."""
+    from cases.models import Episode
+    from cases.selectors import allocation_queue, team_workers
+    from earlyhelp.accounts.services import notify
+
+    episode = allocation_queue(user=user).select_for_update(of=("self",)).filter(pk=episode.pk).first()
+    if episode is None:
+        raise FamilyError("This request has already been allocated or is not in your team's queue")
+    if not team_workers(local_area_team=episode.local_area_team).filter(pk=worker.pk).exists():
+        raise ValidationError({"worker": f"Choose someone who works in {episode.local_area_team}"})
+    status_move(episode, Episode.Status.ALLOCATED, error=FamilyError, noun="An episode")
+    episode.lead_practitioner = worker
+    episode.allocated_by = user
+    episode.allocated_at = timezone.now()
+    episode.save(update_fields=["status", "lead_practitioner", "allocated_by", "allocated_at", "updated_at"])
+    if episode.contact_id:
+        from referrals.services import contact_close_after_action
+
+        contact_close_after_action(contact=episode.contact)
+    notify(user=worker, message=f"You have been allocated early help for the {episode.family.name} family")
+
+
+@transaction.atomic
+def transfer_reference_record(*, user, transfer, external_reference: str) -> None:
+    """Record children's social care's case reference for a step-up; the contact behind it then closes."""
+    reference = external_reference.strip()
+    if not reference:
+        raise ValidationError({"external_reference": "Enter the reference children's social care gave"})
+    transfer.external_reference = reference
+    transfer.reference_recorded_at = timezone.now()
+    transfer.full_clean()
+    transfer.save(update_fields=["external_reference", "reference_recorded_at", "updated_at"])
+    if transfer.contact_id:
+        from referrals.services import contact_close_after_action
+
+        contact_close_after_action(contact=transfer.contact)

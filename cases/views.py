@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import selectors, services
 from cases.forms import (
+    AllocateForm,
     FamilyForm,
     FamilyMemberForm,
     FamilyMemberRoleForm,
@@ -299,3 +300,33 @@ def task_complete(request: HttpRequest, uuid, task_uuid) -> HttpResponse:
     else:
         messages.success(request, f"Task done: {task.title}.")
     return redirect("cases:family_detail", uuid=family.uuid)
+
+
+@login_required
+@permission_required(perms.ALLOCATE_EPISODE, raise_exception=True)
+def allocation_queue(request: HttpRequest) -> HttpResponse:
+    """Requests for early help waiting in the manager's teams, oldest first."""
+    page = _page(request, selectors.allocation_queue(user=request.user))
+    return render(request, "cases/allocation_queue.html", {"page": page})
+
+
+@login_required
+@permission_required(perms.ALLOCATE_EPISODE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def episode_allocate(request: HttpRequest, uuid) -> HttpResponse:
+    episode = selectors.episode_for_allocation(user=request.user, uuid=uuid)
+    workers = selectors.team_workers(local_area_team=episode.local_area_team)
+    form = AllocateForm(request.POST if request.method == "POST" else None, workers=workers)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.episode_allocate(user=request.user, episode=episode, worker=form.cleaned_data["worker"])
+        except ValidationError as error:
+            errors_from_validation(form, error)
+        except services.FamilyError as error:
+            messages.error(request, str(error))
+            return redirect("cases:allocation_queue")
+        else:
+            worker = form.cleaned_data["worker"]
+            messages.success(request, f"Allocated to {worker.full_name}, who has been told.")
+            return redirect("cases:allocation_queue")
+    return render(request, "cases/episode_allocate.html", {"form": form, "episode": episode})

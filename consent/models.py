@@ -171,6 +171,7 @@ class DisclosureLog(models.Model):
     class Basis(models.TextChoices):
         CONSENT = "consent", "Consent"
         OVERRIDE = "override", "Safeguarding override"
+        REFERRAL = "referral", "Referral to the MASH (consent status recorded on the contact)"
 
     family = models.ForeignKey("cases.Family", on_delete=models.PROTECT, related_name="disclosures")
     what = models.CharField(max_length=200)
@@ -181,7 +182,9 @@ class DisclosureLog(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     basis = models.CharField(max_length=10, choices=Basis.choices)
-    consent = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, related_name="disclosures")
+    consent = models.ForeignKey(
+        ConsentRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosures"
+    )
     disclosed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     disclosed_at = models.DateTimeField(default=timezone.now)
 
@@ -189,4 +192,5 @@ class DisclosureLog(models.Model):
         ordering = ["-disclosed_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.what} to {self.recipient_agency or self.recipient_user} on {self.disclosed_at:%d %b %Y}"
+        recipient = self.recipient_agency or self.recipient_user or "the MASH"
+        return f"{self.what} to {recipient} on {self.disclosed_at:%d %b %Y}"

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("consent.urls")),
     path("", include("assessments.urls")),
+    path("", include("referrals.urls")),
+    path("directory/", include("locality.urls")),
     path("admin/", admin.site.urls),
 ]
 

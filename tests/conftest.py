@@ -1,9 +1,10 @@
 """Personas, their clients and the families they can and cannot see.
 
 Personas: a partner practitioner (school), a child and family support worker and a Local Area
-Team manager in Tang Hall, a MASH screener, a worker in another team (Hob Moor), and a
-performance analyst. Families: one in Tang Hall, one in Hob Moor, a restricted one in Tang
-Hall, and one in Clifton granted to the partner practitioner.
+Team manager in Tang Hall, a MASH screener, two MASH managers (one decides, the other approves
+safeguarding overrides), a worker in another team (Hob Moor), and a performance analyst.
+Families: one in Tang Hall, one in Hob Moor, a restricted one in Tang Hall, and one in Clifton
+granted to the partner practitioner.
 """
 
 import os
@@ -114,6 +115,17 @@ def mash_screener_user(lats, council):
 
 
 @pytest.fixture
+def mash_manager_user(lats, council):
+    return _persona(perms.MASH_MANAGER, agency=council, name="Mo Mashmanager")
+
+
+@pytest.fixture
+def second_mash_manager_user(lats, council):
+    """Another MASH manager, to approve a safeguarding override the first one records."""
+    return _persona(perms.MASH_MANAGER, agency=council, name="Meg Mashapprover")
+
+
+@pytest.fixture
 def other_lat_user(lats, council):
     return _persona(perms.CFS_WORKER, lat=lats["hob-moor"], agency=council, name="Olly Other")
 
@@ -152,6 +164,11 @@ def lat_manager_client(lat_manager_user):
 @pytest.fixture
 def mash_screener_client(mash_screener_user):
     return _client(mash_screener_user)
+
+
+@pytest.fixture
+def mash_manager_client(mash_manager_user):
+    return _client(mash_manager_user)
 
 
 @pytest.fixture

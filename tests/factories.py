@@ -7,10 +7,32 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from assessments.models import AssessmentSection, EarlyHelpAssessment, Need, Scaling
-from cases.models import Family, FamilyMember, Person, PersonAddress, ProfessionalInvolvement, Relationship, Task
+from cases.models import (
+    Episode,
+    Family,
+    FamilyMember,
+    Person,
+    PersonAddress,
+    ProfessionalInvolvement,
+    Relationship,
+    Task,
+)
 from consent.models import ConsentRecord, ConsentShare, ConsentSubject, DisclosureLog, LawfulBasis, PrivacyNotice
 from earlyhelp.accounts.models import Notification, User
-from locality.models import Agency, LocalAreaTeam, Membership, PostcodeSector, Team, Ward
+from locality.models import (
+    Agency,
+    EarlyHelpChampion,
+    LocalAreaTeam,
+    Membership,
+    NeedCategory,
+    PostcodeSector,
+    Service,
+    ServiceArea,
+    ServiceNeed,
+    Team,
+    Ward,
+)
+from referrals.models import ConcernFlag, Contact, ContactChild
 
 PASSWORD = "a-long-test-passphrase-42"
 
@@ -260,3 +282,105 @@ class NotificationFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     message = "Something needs your attention"
+
+
+class NeedCategoryFactory(DjangoModelFactory):
+    """The migration creates the usual categories, so a known code returns the existing row."""
+
+    class Meta:
+        model = NeedCategory
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"test_need_{n}")
+    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").capitalize())
+
+
+class ServiceFactory(DjangoModelFactory):
+    """A directory service. Pass `local_area_teams=[...]` and `need_categories=[...]` to link it."""
+
+    class Meta:
+        model = Service
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Test Service {n:03d}")
+    provider = "Test Provider"
+    description = "Support for families, made up for a test."
+    how_to_access = "Drop in; no referral needed."
+    telephone = "01904 000 000"
+    email = factory.Sequence(lambda n: f"service{n}@example.org")
+    age_from = 0
+    age_to = 19
+
+    @factory.post_generation
+    def local_area_teams(obj, create, extracted, **kwargs):
+        if create and extracted:
+            for team in extracted:
+                ServiceArea.objects.create(service=obj, local_area_team=team)
+
+    @factory.post_generation
+    def need_categories(obj, create, extracted, **kwargs):
+        if create and extracted:
+            for category in extracted:
+                ServiceNeed.objects.create(service=obj, need_category=category)
+
+
+class EarlyHelpChampionFactory(DjangoModelFactory):
+    class Meta:
+        model = EarlyHelpChampion
+
+    agency = factory.SubFactory(AgencyFactory)
+    name = factory.Faker("name", locale="en_GB")
+    job_title = "Designated safeguarding lead"
+    email = factory.Sequence(lambda n: f"champion{n}@example.org")
+    telephone = "01904 000 100"
+
+
+class ContactFactory(DjangoModelFactory):
+    """A practitioner's contact about a Tang Hall family, received and not yet screened. Add the children
+    with ContactChildFactory."""
+
+    class Meta:
+        model = Contact
+
+    reference = factory.Sequence(lambda n: f"MC-T{n:07d}")
+    family = factory.SubFactory(FamilyFactory)
+    postcode = factory.SelfAttribute("family.postcode")
+    local_area_team = factory.SelfAttribute("family.local_area_team")
+    channel = Contact.Channel.ONLINE
+    referrer_kind = Contact.ReferrerKind.PRACTITIONER
+    referrer_user = factory.SubFactory(UserFactory)
+    source = "2A"
+    concern = "Attendance has dropped and the children arrive hungry (test concern)."
+    family_aware = Contact.FamilyAware.YES
+    consent_status = Contact.ConsentStatus.GIVEN
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    recorded_by = factory.SelfAttribute("referrer_user")
+
+
+class ContactChildFactory(DjangoModelFactory):
+    class Meta:
+        model = ContactChild
+
+    contact = factory.SubFactory(ContactFactory)
+    person = factory.SubFactory(PersonFactory)
+
+
+class EpisodeFactory(DjangoModelFactory):
+    class Meta:
+        model = Episode
+
+    family = factory.SubFactory(FamilyFactory)
+    local_area_team = factory.SelfAttribute("family.local_area_team")
+    route = Episode.Route.MASH
+    pathway = Episode.Pathway.TARGETED
+    level = 3
+
+
+class ConcernFlagFactory(DjangoModelFactory):
+    class Meta:
+        model = ConcernFlag
+
+    person = factory.SubFactory(PersonFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    category = ConcernFlag.Category.ATTENDANCE
+    raised_by = factory.SubFactory(UserFactory)

@@ -7,9 +7,13 @@ from earlyhelp.core import perms
 
 _NAVIGATION = (
     ("Home", "core:home", None),
+    ("MASH inbox", "referrals:inbox", perms.TRIAGE_CONTACT),
     ("Find a person or family", "cases:search", perms.VIEW_FAMILY),
     ("Families", "cases:family_list", perms.VIEW_FAMILY),
     ("Add a family", "cases:family_create", perms.ADD_FAMILY),
+    ("Allocations", "cases:allocation_queue", perms.ALLOCATE_EPISODE),
+    ("My referrals", "referrals:mine", perms.REFER),
+    ("Service directory", "locality:directory", perms.VIEW_DIRECTORY),
 )
 
 

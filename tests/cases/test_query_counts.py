@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 # The family page: family, members, relationships, involvements, consent records, their shares,
 # lawful basis, open tasks, assessments, and the access event (lock the chain head, insert, update).
 FAMILY_LIST_QUERIES = 10
-FAMILY_PAGE_QUERIES = 19
+FAMILY_PAGE_QUERIES = 20
 
 
 def _families(lats, count):

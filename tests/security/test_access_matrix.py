@@ -12,54 +12,86 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cases.models import Family
+from cases.models import Episode, Family, Transfer
 from earlyhelp.core import perms
+from referrals.models import Contact
 from tests.factories import (
     AssessmentFactory,
     AssessmentSectionFactory,
     ConsentRecordFactory,
+    ContactChildFactory,
+    ContactFactory,
+    EpisodeFactory,
     FamilyMemberFactory,
     NeedFactory,
     NotificationFactory,
+    ServiceFactory,
     TaskFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ("anonymous", "partner", "cfs_worker", "lat_manager", "mash_screener", "other_lat", "analyst")
+PERSONAS = (
+    "anonymous",
+    "partner",
+    "cfs_worker",
+    "lat_manager",
+    "mash_screener",
+    "mash_manager",
+    "other_lat",
+    "analyst",
+)
 SCOPES = ("own", "other", "restricted", "granted")
 
-# Which families each persona may see (docs/permissions.md, rules 1 to 4).
+# Which families each persona may see (docs/permissions.md, rules 1 to 4). Every family in the world has an
+# open contact, so the MASH sees each one but the restricted family (rule 3).
+FRONT_DOOR = {"own", "other", "granted"}
 VISIBLE = {
     "anonymous": set(),
     "partner": {"granted"},
     "cfs_worker": {"own"},
     "lat_manager": {"own"},
-    "mash_screener": set(),
+    "mash_screener": FRONT_DOOR,
+    "mash_manager": FRONT_DOOR,
     "other_lat": {"other"},
     "analyst": set(),
+}
+# Records seen by one kind of reader whatever their families: contacts by the MASH (never restricted ones),
+# a referral by the practitioner who made it, a request for early help by its team's managers.
+VISIBLE_BY_KIND = {
+    "contact": {"mash_screener": FRONT_DOOR, "mash_manager": FRONT_DOOR},
+    "front_door_family": {"mash_screener": FRONT_DOOR, "mash_manager": FRONT_DOOR},
+    "referral": {"partner": {"own", "other", "restricted", "granted"}},
+    "episode": {"lat_manager": {"own"}},
 }
 
 # Which personas' roles hold each model permission (earlyhelp/core/perms.py).
 CASEWORKERS = {"partner", "cfs_worker", "lat_manager", "other_lat"}
+MASH = {"mash_screener", "mash_manager"}
 HOLDERS = {
-    perms.VIEW_FAMILY: CASEWORKERS | {"mash_screener"},
-    perms.ADD_FAMILY: CASEWORKERS | {"mash_screener"},
+    perms.VIEW_FAMILY: CASEWORKERS | MASH,
+    perms.ADD_FAMILY: CASEWORKERS | MASH,
     perms.CHANGE_FAMILY: CASEWORKERS,
     perms.CHANGE_PERSON: CASEWORKERS,
-    perms.ADD_FAMILY_MEMBER: CASEWORKERS | {"mash_screener"},
+    perms.ADD_FAMILY_MEMBER: CASEWORKERS | MASH,
     perms.CHANGE_FAMILY_MEMBER: CASEWORKERS,
     perms.ADD_RELATIONSHIP: CASEWORKERS,
     perms.ADD_INVOLVEMENT: CASEWORKERS,
-    perms.VIEW_FAMILY_HISTORY: CASEWORKERS | {"mash_screener"},
+    perms.VIEW_FAMILY_HISTORY: CASEWORKERS | MASH,
     perms.TAKE_CONSENT: CASEWORKERS,
     perms.WITHDRAW_CONSENT: CASEWORKERS,
-    perms.DISPENSE_CONSENT: {"lat_manager"},
-    perms.VIEW_DISCLOSURES: CASEWORKERS,
+    perms.DISPENSE_CONSENT: {"lat_manager", "mash_manager"},
+    perms.VIEW_DISCLOSURES: CASEWORKERS | {"mash_manager"},
     perms.SHARE_FAMILY: CASEWORKERS,
     perms.START_ASSESSMENT: CASEWORKERS,
     perms.EDIT_ASSESSMENT: CASEWORKERS,
     perms.AUTHORISE_ASSESSMENT: {"lat_manager"},
+    perms.VIEW_DIRECTORY: CASEWORKERS | MASH,
+    perms.REFER: CASEWORKERS | MASH,
+    perms.FLAG_CONCERN: CASEWORKERS | MASH,
+    perms.TRIAGE_CONTACT: MASH,
+    perms.DECIDE_CONTACT: {"mash_manager"},
+    perms.ALLOCATE_EPISODE: {"lat_manager"},
 }
 
 
@@ -107,6 +139,26 @@ MATRIX = {
     "assessments:decide": Entry("assessment", perms.AUTHORISE_ASSESSMENT, writes=True),
     "assessments:compare": Entry("assessment", perms.VIEW_FAMILY),
     "accounts:notification_read": Entry("notification"),
+    "locality:directory": Entry("login", perms.VIEW_DIRECTORY),
+    "locality:service_detail": Entry("service", perms.VIEW_DIRECTORY),
+    "cases:allocation_queue": Entry("login", perms.ALLOCATE_EPISODE),
+    "cases:episode_allocate": Entry("episode", perms.ALLOCATE_EPISODE, writes=True),
+    "referrals:mine": Entry("login", perms.REFER),
+    "referrals:referral_detail": Entry("referral", perms.REFER),
+    "referrals:refer": Entry("family", perms.REFER, writes=True),
+    "referrals:concern_flag_add": Entry("person", perms.FLAG_CONCERN, writes=True),
+    "referrals:inbox": Entry("login", perms.TRIAGE_CONTACT),
+    "referrals:contact_find": Entry("login", perms.TRIAGE_CONTACT),
+    "referrals:contact_new_family": Entry("login", perms.TRIAGE_CONTACT),
+    "referrals:contact_new": Entry("front_door_family", perms.TRIAGE_CONTACT, writes=True),
+    "referrals:contact_detail": Entry("contact", perms.TRIAGE_CONTACT),
+    "referrals:contact_assign": Entry("contact", perms.TRIAGE_CONTACT, writes=True),
+    "referrals:contact_rate": Entry("contact", perms.TRIAGE_CONTACT, writes=True),
+    "referrals:contact_screen": Entry("contact", perms.TRIAGE_CONTACT, writes=True),
+    "referrals:contact_duplicate": Entry("contact", perms.TRIAGE_CONTACT, writes=True),
+    "referrals:contact_withdraw": Entry("contact", perms.TRIAGE_CONTACT, writes=True),
+    "referrals:contact_decide": Entry("contact", perms.DECIDE_CONTACT, writes=True),
+    "referrals:transfer_reference": Entry("contact", perms.DECIDE_CONTACT, writes=True),
     "admin:*": Entry("admin"),
 }
 
@@ -117,6 +169,7 @@ POST_ONLY = {
     "assessments:need_remove",
     "assessments:submit",
     "accounts:notification_read",
+    "referrals:contact_assign",
 }
 
 
@@ -145,7 +198,20 @@ def test_matrix_has_no_entries_for_urls_that_no_longer_exist():
     assert set(MATRIX) <= existing
 
 
-SCOPED_KINDS = {"family", "member", "person", "consent", "task", "assessment", "child_section", "need"}
+SCOPED_KINDS = {
+    "family",
+    "member",
+    "person",
+    "consent",
+    "task",
+    "assessment",
+    "child_section",
+    "need",
+    "contact",
+    "front_door_family",
+    "referral",
+    "episode",
+}
 
 
 def expected_status(entry: Entry, persona: str, scope: str | None, name: str = "") -> int:
@@ -159,7 +225,8 @@ def expected_status(entry: Entry, persona: str, scope: str | None, name: str = "
         return 403
     if name in POST_ONLY:
         return 405  # refused before the record is looked up, so it says nothing about it
-    if scope is not None and scope not in VISIBLE[persona]:
+    visible = VISIBLE_BY_KIND[entry.kind].get(persona, set()) if entry.kind in VISIBLE_BY_KIND else VISIBLE[persona]
+    if scope is not None and scope not in visible:
         return 404
     return 200
 
@@ -185,6 +252,22 @@ def world(request, own_family, other_family, restricted_family, granted_family):
         AssessmentSectionFactory(assessment=assessment, key="needs", person=None, position=3)
         members[f"need:{scope}"] = NeedFactory(assessment=assessment)
     members["notification"] = NotificationFactory(user=request.getfixturevalue("cfs_worker_user"))
+    members["service"] = ServiceFactory()
+    partner = request.getfixturevalue("partner_user")
+    for scope, family in families.items():
+        # An open contact about each family, ready for a decision, referred by the partner practitioner.
+        contact = ContactFactory(
+            family=family,
+            referrer_user=partner,
+            status=Contact.Status.AWAITING_DECISION,
+            rag="amber",
+        )
+        ContactChildFactory(contact=contact, person=members[scope].person)
+        Transfer.objects.create(
+            family=family, direction="step_up", kind="social_care", contact=contact, created_by=partner
+        )
+        members[f"contact:{scope}"] = contact
+        members[f"episode:{scope}"] = EpisodeFactory(family=family)
     return clients, families, members
 
 
@@ -213,6 +296,14 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
         return reverse(name, kwargs={"uuid": need.assessment.uuid, "need_uuid": need.uuid})
     if entry.kind == "notification":
         return reverse(name, kwargs={"uuid": members["notification"].uuid})
+    if entry.kind in ("contact", "episode"):
+        return reverse(name, kwargs={"uuid": members[f"{entry.kind}:{scope}"].uuid})
+    if entry.kind == "referral":  # every contact in the world was referred by the partner practitioner
+        return reverse(name, kwargs={"uuid": members[f"contact:{scope}"].uuid})
+    if entry.kind == "front_door_family":
+        return reverse(name, kwargs={"uuid": families[scope].uuid})
+    if entry.kind == "service":
+        return reverse(name, kwargs={"uuid": members["service"].uuid})
     if entry.kind == "task":
         return reverse(name, kwargs={"uuid": families[scope].uuid, "task_uuid": members[f"task:{scope}"].uuid})
     return reverse(name)
@@ -240,11 +331,17 @@ def test_access_matrix_get(name, world):
     assert not mismatches, "\n".join(mismatches)
 
 
+def _snapshot() -> dict:
+    families = {f"family {f.pk}": (f.name, f.updated_at) for f in Family.objects.all()}
+    contacts = {f"contact {c.pk}": (c.status, c.rag, c.updated_at) for c in Contact.objects.all()}
+    return families | contacts | {"episodes": list(Episode.objects.values_list("status", "lead_practitioner_id"))}
+
+
 @pytest.mark.parametrize("name", sorted(k for k, e in MATRIX.items() if e.writes))
 def test_access_matrix_post_outside_scope_changes_nothing(name, world):
     clients, families, members = world
     entry = MATRIX[name]
-    before = {f.pk: (f.name, f.updated_at) for f in Family.objects.all()}
+    before = _snapshot()
     for persona in PERSONAS:
         for scope in SCOPES:
             expected = expected_status(entry, persona, scope)
@@ -252,7 +349,7 @@ def test_access_matrix_post_outside_scope_changes_nothing(name, world):
                 continue
             response = clients[persona].post(_url(name, entry, scope, families, members), {"name": "Changed"})
             assert response.status_code == expected, f"{persona} POST on {scope}"
-    assert {f.pk: (f.name, f.updated_at) for f in Family.objects.all()} == before
+    assert _snapshot() == before
 
 
 def test_sign_out_needs_post_and_ends_the_session(world):

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
 from faker import Faker
 
 from cases.models import Family, FamilyMember, Person, PersonAddress, Relationship, person_search_name
@@ -20,7 +22,17 @@ from earlyhelp.audit.context import acting_as
 from earlyhelp.core import perms
 from earlyhelp.core.bulk import bulk_insert_with_history
 from earlyhelp.core.roles import roles_sync
-from locality.models import Agency, LocalAreaTeam, PostcodeSector, Team
+from locality.models import (
+    Agency,
+    EarlyHelpChampion,
+    LocalAreaTeam,
+    NeedCategory,
+    PostcodeSector,
+    Service,
+    ServiceArea,
+    ServiceNeed,
+    Team,
+)
 from locality.services import membership_add
 
 DEMO_PASSWORD = "Early-help-demo-2026"
@@ -144,6 +156,187 @@ ROLE_USERS = [
     ),
 ]
 
+# The service directory: invented services. "all" covers every Local Area Team.
+DROP_IN = "Drop in during opening times; no referral is needed."
+SELF_OR_FORM = (
+    "Families can refer themselves by phone. Practitioners send the referral form, with the family's agreement."
+)
+DIRECTORY_SERVICES = [
+    # (name, provider, teams, need category codes, age from, age to, description, how to access)
+    (
+        "Tang Hall Stay and Play",
+        "Tang Hall Children's Centre (demo)",
+        ["tang-hall"],
+        ["early_years", "parenting"],
+        0,
+        5,
+        "Play sessions for babies and young children with their parents or carers, with a family worker to talk to.",
+        DROP_IN,
+    ),
+    (
+        "Hob Moor Baby Massage",
+        "Hob Moor Children's Centre (demo)",
+        ["hob-moor"],
+        ["early_years", "health"],
+        0,
+        1,
+        "A five-week course for parents and babies under one, run with the health visiting team.",
+        "Book a place through the children's centre or ask your health visitor.",
+    ),
+    (
+        "Ready for School Talking Time",
+        "Speech and Language Partnership (demo)",
+        ["tang-hall", "hob-moor"],
+        ["early_years", "education"],
+        2,
+        5,
+        "Small groups that build speech, language and listening before school.",
+        "Referral by a health visitor, nursery or children's centre worker.",
+    ),
+    (
+        "Clifton Parenting Together",
+        "Clifton Children's Centre (demo)",
+        ["clifton"],
+        ["parenting", "relationships"],
+        0,
+        12,
+        "A ten-week group parenting course on routines, boundaries and play.",
+        SELF_OR_FORM,
+    ),
+    (
+        "Teen Parenting Workshop",
+        "Early Help Team (demo)",
+        "all",
+        ["parenting", "relationships"],
+        11,
+        18,
+        "Evening workshops for parents of teenagers: conflict, online safety and staying connected.",
+        SELF_OR_FORM,
+    ),
+    (
+        "Dads Matter Group",
+        "Family Friends Voluntary Project (demo)",
+        ["hob-moor", "clifton"],
+        ["parenting", "relationships"],
+        0,
+        19,
+        "A fortnightly group for fathers and male carers, with activities.",
+        DROP_IN,
+    ),
+    (
+        "Family Money Advice Drop-in",
+        "York Advice Partnership (demo)",
+        "all",
+        ["finances", "housing"],
+        0,
+        19,
+        "Help with benefits, debts, budgeting and cost-of-living grants for families with children.",
+        DROP_IN,
+    ),
+    (
+        "Family Food Pantry",
+        "Family Friends Voluntary Project (demo)",
+        ["tang-hall", "hob-moor"],
+        ["finances"],
+        0,
+        19,
+        "A weekly low-cost food pantry with advice on energy bills and school uniform grants.",
+        DROP_IN,
+    ),
+    (
+        "Housing Options Family Team",
+        "Housing Services (demo)",
+        "all",
+        ["housing", "finances"],
+        0,
+        19,
+        "Advice for families at risk of losing their home: rent arrears, disrepair and homelessness.",
+        SELF_OR_FORM,
+    ),
+    (
+        "Young Carers Group",
+        "York Carers Network (demo)",
+        "all",
+        ["young_carers", "health"],
+        8,
+        18,
+        "Fortnightly group, trips and one-to-one support for children who look after someone at home.",
+        "Practitioners send the referral form, with the young person's and a parent's agreement.",
+    ),
+    (
+        "Healthy Minds Drop-in",
+        "Youth Wellbeing Service (demo)",
+        "all",
+        ["health"],
+        11,
+        25,
+        "Emotional wellbeing support for young people: anxiety, low mood, sleep and self-harm.",
+        DROP_IN,
+    ),
+    (
+        "Steps to Recovery Family Service",
+        "Recovery Partnership (demo)",
+        "all",
+        ["substance_use", "relationships"],
+        0,
+        25,
+        "Support for families affected by a parent's or young person's drug or alcohol use.",
+        SELF_OR_FORM,
+    ),
+    (
+        "Safer Homes Domestic Abuse Support",
+        "Independent Domestic Abuse Service (demo)",
+        "all",
+        ["domestic_abuse", "safe_from_abuse"],
+        0,
+        25,
+        "Safety planning and advocacy for adults and children affected by domestic abuse; children's recovery groups.",
+        "Self-referral by phone, or the practitioner referral form. In an emergency call 999.",
+    ),
+    (
+        "Positive Futures Youth Club",
+        "Youth Service (demo)",
+        ["tang-hall", "clifton"],
+        ["crime", "safe_from_abuse"],
+        10,
+        19,
+        "Youth club evenings, sport and mentoring for young people at risk of exploitation or offending.",
+        DROP_IN,
+    ),
+    (
+        "School Attendance Support",
+        "Education Welfare (demo)",
+        "all",
+        ["education"],
+        5,
+        16,
+        "Works with schools and families when a child's attendance is falling, before it becomes a legal matter.",
+        "Referral by the child's school.",
+    ),
+    (
+        "SEND Information and Advice",
+        "SEND Advice Service (demo)",
+        "all",
+        ["send", "education"],
+        0,
+        25,
+        "Impartial advice on special educational needs and disabilities, EHC plans and school transport.",
+        SELF_OR_FORM,
+    ),
+]
+# (agency, champion's job title, how many champions)
+DIRECTORY_CHAMPIONS = [
+    ("Heworth Green Primary School (demo)", "Designated safeguarding lead", 1),
+    ("Hob Moor Lane Primary School (demo)", "Family support worker", 1),
+    ("Clifton Moor Academy (demo)", "Pastoral lead", 1),
+    ("Ouse Valley Secondary School (demo)", "Head of year", 2),
+    ("York Health Visiting Service (demo)", "Health visitor", 2),
+    ("Minster Medical Practice (demo)", "Practice safeguarding lead", 1),
+    ("Police (demo)", "Neighbourhood police officer", 1),
+    ("Housing Services (demo)", "Tenancy support officer", 1),
+    ("Family Friends Voluntary Project (demo)", "Project coordinator", 1),
+]
+
 
 def nhs_number_for(serial: int) -> str | None:
     """A valid NHS number in the 999 test range, or None when the serial gives no valid check digit."""
@@ -177,6 +370,7 @@ class Command(BaseCommand):
         with acting_as(seeder):
             agencies = self._agencies()
             users = self._users(agencies)
+            self._directory(agencies, seed=seed)
             if rebuild_index:
                 with connection.cursor() as cursor:
                     cursor.execute(TRIGRAM_INDEX_DROP)
@@ -187,6 +381,7 @@ class Command(BaseCommand):
                     with connection.cursor() as cursor:
                         cursor.execute(TRIGRAM_INDEX_CREATE)
             self._grants(created, users)
+            self._front_door(created, users)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready: {len(created)} families added. Password: {DEMO_PASSWORD}")
         )
@@ -225,6 +420,46 @@ class Command(BaseCommand):
                 membership_add(user=user, team=team, role=role)
                 users[email] = user
         return users
+
+    @transaction.atomic
+    def _directory(self, agencies: dict[str, Agency], *, seed: int) -> None:
+        """Services for the directory and Early Help Champions; each is made once, so a rerun adds nothing."""
+        teams = {t.slug: t for t in LocalAreaTeam.objects.all()}
+        categories = NeedCategory.objects.in_bulk(field_name="code")
+        for index, (name, provider, lats, codes, age_from, age_to, description, access) in enumerate(
+            DIRECTORY_SERVICES, start=1
+        ):
+            service, _ = Service.objects.get_or_create(
+                name=name,
+                defaults={
+                    "provider": provider,
+                    "description": description,
+                    "how_to_access": access,
+                    "telephone": f"01904 000 {index:03d}",
+                    "email": f"{slugify(name)}@{DEMO_DOMAIN}",
+                    "age_from": age_from,
+                    "age_to": age_to,
+                },
+            )
+            for slug in teams if lats == "all" else lats:
+                ServiceArea.objects.get_or_create(service=service, local_area_team=teams[slug])
+            for code in codes:
+                ServiceNeed.objects.get_or_create(service=service, need_category=categories[code])
+        fake = Faker("en_GB")
+        fake.seed_instance(seed)
+        for index, (agency_name, job_title, count) in enumerate(DIRECTORY_CHAMPIONS, start=1):
+            agency = agencies[agency_name]
+            if agency.champions.exists():
+                continue
+            for number in range(count):
+                first, last = fake.first_name(), fake.last_name()
+                EarlyHelpChampion.objects.create(
+                    agency=agency,
+                    name=f"{first} {last}",
+                    job_title=job_title,
+                    email=f"{slugify(first)}.{slugify(last)}@{DEMO_DOMAIN}",
+                    telephone=f"01904 000 {100 + index * 2 + number:03d}",
+                )
 
     def _families(self, *, count: int, seed: int, seeder: User, agencies: dict[str, Agency]) -> list[Family]:
         """Create `count` families in batches, each batch with its history rows in bulk."""
@@ -426,3 +661,51 @@ class Command(BaseCommand):
         if restricted:
             lat = restricted[0].local_area_team
             family_restricted_allow(family=restricted[0], user=users[demo_email("manager", lat.slug)])
+
+    FRONT_DOOR_CONTACTS = 8
+
+    @transaction.atomic
+    def _front_door(self, families: list[Family], users: dict[str, User]) -> None:
+        """A few contacts at each stage, so the MASH inbox, the allocation queue and My referrals have work in them."""
+        from referrals import services as front_door
+
+        partner = users[demo_email("partner.school")]
+        screener, manager = users[demo_email("mash.screener")], users[demo_email("mash.manager")]
+        candidates = [f for f in families if not f.restricted and f.members.filter(role="child").exists()]
+        now = timezone.now()
+        for index, family in enumerate(candidates[: self.FRONT_DOOR_CONTACTS]):
+            children = [m.person for m in family.members.filter(role="child").select_related("person")]
+            contact = front_door.contact_record(
+                user=partner,
+                family=family,
+                children=children,
+                concern="Synthetic demo concern: attendance has dropped and the children often arrive hungry.",
+                source="2A",
+                family_aware="yes",
+                consent_status="given",
+                received_at=now - timedelta(hours=6 * index + 1),
+            )
+            if index % 4 == 0:
+                continue  # left as received
+            front_door.contact_rate(user=screener, contact=contact, rag=("red", "amber", "green")[index % 3])
+            if index % 4 == 1:
+                continue  # screening
+            front_door.contact_screen(
+                user=screener,
+                contact=contact,
+                checks={"involvement": True, "previous_contacts": True, "education": True},
+                information_gathered="Synthetic demo: school confirms attendance of 78% this term.",
+                ready=True,
+            )
+            if index % 4 == 2:
+                continue  # awaiting decision
+            front_door.contact_decide(
+                user=manager,
+                contact=contact,
+                level=3,
+                outcome="targeted",
+                rationale="Synthetic demo: needs across education and health; the family agrees to support.",
+                next_steps="A Child and Family Support worker will contact the family within 5 working days.",
+                consent_basis="held",
+                local_area_team=family.local_area_team,
+            )
