@@ -444,6 +444,10 @@ class DecisionForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("outcome") in MashDecision.EARLY_HELP and not cleaned.get("local_area_team"):
+            self.add_error("local_area_team", "Choose the Local Area Team that will provide early help")
+        if cleaned.get("outcome") == MashDecision.Outcome.SIGNPOSTING and not cleaned.get("services"):
+            self.add_error("services", "Choose the services suggested to the family")
         if cleaned.get("consent_basis") == MashDecision.ConsentBasis.DISPENSED:
             if not cleaned.get("override_reason"):
                 self.add_error("override_reason", "Select why consent is not being sought")

@@ -106,9 +106,11 @@ def referral_detail(request: HttpRequest, uuid) -> HttpResponse:
 
 
 def _clock(contact: Contact, now) -> str:
+    """Working time left, or how far past due. Past due out of hours shows as overdue, never "due now"."""
     if not contact.is_open:
         return ""
-    return hours_left_label(working_hours_between(start=now, end=contact.due_at))
+    label = hours_left_label(working_hours_between(start=now, end=contact.due_at))
+    return "Overdue" if contact.is_overdue(now) and not label.startswith("Overdue") else label
 
 
 @login_required
