@@ -114,3 +114,25 @@ def hours_left_label(hours: float) -> str:
     if minutes > 0:
         return f"{_duration_text(minutes)} left"
     return f"Overdue by {_duration_text(-minutes)}"
+
+
+def bank_holidays_known_until() -> date:
+    """The last bank holiday in the bundled data: after it, only weekends are non-working days."""
+    return max(_bank_holidays())
+
+
+def check_bank_holiday_data(app_configs=None, **kwargs) -> list:
+    """A system check: warn when the bundled bank holidays run out within a year, so clocks stay right."""
+    from django.core.checks import Warning
+    from django.utils import timezone
+
+    last = bank_holidays_known_until()
+    if last >= timezone.localdate() + timedelta(days=365):
+        return []
+    return [
+        Warning(
+            f"England and Wales bank holidays are known only until {last:%d %B %Y}.",
+            hint="Upgrade govuk-bank-holidays (and constraints.txt) so MASH decision clocks skip the new ones.",
+            id="core.W001",
+        )
+    ]

@@ -318,3 +318,14 @@ def test_working_time_add_and_between_agree(start, hours):
     due = working_time_add(start=start, hours=hours)
     assert due >= start
     assert working_hours_between(start=start, end=due) == pytest.approx(hours, abs=1e-6)
+
+
+def test_check_bank_holiday_data_warns_when_the_data_runs_out(monkeypatch):
+    from earlyhelp.core import working_time
+
+    monkeypatch.setattr(working_time, "bank_holidays_known_until", lambda: date(9999, 12, 28))
+    assert working_time.check_bank_holiday_data() == []
+    monkeypatch.setattr(working_time, "bank_holidays_known_until", lambda: date(2020, 12, 28))
+    warnings = working_time.check_bank_holiday_data()
+    assert [w.id for w in warnings] == ["core.W001"]
+    assert "28 December 2020" in warnings[0].msg
