@@ -137,7 +137,23 @@ def contact_record(
         contact.re_referral = True
         contact.save(update_fields=["re_referral", "updated_at"])
     _referral_disclosure_log(user=user, contact=contact)
+    if family is not None and family.restricted:
+        _restricted_contact_alert(contact=contact)
     return contact
+
+
+def _restricted_contact_alert(*, contact: Contact) -> None:
+    """A contact about a restricted family shows only to the family's allow-list, so the MASH managers are told
+    it exists (by reference only) and no contact waits unseen."""
+    from cases.selectors import users_with_role
+
+    for manager in users_with_role(role=perms.MASH_MANAGER):
+        notify(
+            user=manager,
+            message=f"Contact {contact.reference} is about a restricted record. Ask for it to be added to your "
+            "allow-list to screen it",
+            email=False,
+        )
 
 
 def _referral_disclosure_log(*, user, contact: Contact) -> None:

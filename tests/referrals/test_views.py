@@ -267,3 +267,28 @@ def test_concern_flag_from_a_third_agency_raises_a_review(cfs_worker_client, cfs
     )
     assert "the Local Area Team will review" in response.content.decode()
     assert Task.objects.filter(family=own_family, team=own_family.local_area_team).count() == 1
+
+
+def test_a_contact_about_a_restricted_family_alerts_the_mash_managers(
+    mash_manager_client, mash_manager_user, lat_manager_user, restricted_family
+):
+    from cases.services import family_restricted_allow
+    from referrals.services import contact_record
+
+    family_restricted_allow(family=restricted_family, user=lat_manager_user)
+    child = FamilyMemberFactory(family=restricted_family).person
+    contact = contact_record(
+        user=lat_manager_user,
+        family=restricted_family,
+        children=[child],
+        concern="Concern",
+        source="5D",
+        family_aware="yes",
+        consent_status="given",
+    )
+    assert (
+        mash_manager_client.get(reverse("referrals:contact_detail", kwargs={"uuid": contact.uuid})).status_code == 404
+    )
+    alert = mash_manager_user.notifications.get()
+    assert contact.reference in alert.message
+    assert child.first_name not in alert.message
