@@ -669,14 +669,13 @@ class Command(BaseCommand):
         """A few contacts at each stage, so the MASH inbox, the allocation queue and My referrals have work in them."""
         from referrals import services as front_door
 
-        partner = users[demo_email("partner.school")]
         screener, manager = users[demo_email("mash.screener")], users[demo_email("mash.manager")]
         candidates = [f for f in families if not f.restricted and f.members.filter(role="child").exists()]
         now = timezone.now()
         for index, family in enumerate(candidates[: self.FRONT_DOOR_CONTACTS]):
             children = [m.person for m in family.members.filter(role="child").select_related("person")]
             contact = front_door.contact_record(
-                user=partner,
+                user=users[demo_email("cfs", family.local_area_team.slug)],
                 family=family,
                 children=children,
                 concern="Synthetic demo concern: attendance has dropped and the children often arrive hungry.",
