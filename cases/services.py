@@ -4,6 +4,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -374,7 +375,11 @@ def episode_allocate(*, user, episode, worker) -> None:
         from referrals.services import contact_close_after_action
 
         contact_close_after_action(contact=episode.contact)
-    notify(user=worker, message=f"You have been allocated early help for the {episode.family.name} family")
+    notify(
+        user=worker,
+        message=f"You have been allocated early help for the {episode.family.name} family",
+        url=reverse("cases:family_detail", kwargs={"uuid": episode.family.uuid}),
+    )
 
 
 @transaction.atomic

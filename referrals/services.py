@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Episode, Family, Person, Task, Transfer
@@ -479,7 +480,11 @@ def _episode_request(*, contact: Contact, decision: MashDecision) -> Episode:
     from cases.selectors import team_managers
 
     for manager in team_managers(local_area_team=team):
-        notify(user=manager, message=f"New early help request from the MASH ({contact.reference}) to allocate")
+        notify(
+            user=manager,
+            message=f"New early help request from the MASH ({contact.reference}) to allocate",
+            url=reverse("cases:allocation_queue"),
+        )
     return episode
 
 
@@ -510,7 +515,7 @@ def referrer_feedback_send(*, decision_id: int) -> bool:
         notify(
             user=contact.referrer_user,
             message=f"The MASH has decided your referral {contact.reference}: {outcome}",
-            url=f"/referrals/{contact.uuid}/",
+            url=reverse("referrals:referral_detail", kwargs={"uuid": contact.uuid}),
         )
     elif contact.referrer_email:
         _email_external_referrer(contact=contact, decision=decision)
@@ -552,7 +557,7 @@ def contacts_flag_overdue(*, now: datetime) -> int:
             notify(
                 user=manager,
                 message=f"Contact {contact.reference} is past its decision time",
-                url=f"/mash/contacts/{contact.uuid}/",
+                url=reverse("referrals:contact_detail", kwargs={"uuid": contact.uuid}),
                 email=False,
             )
         flagged += 1

@@ -8,8 +8,9 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 
-from cases.selectors import families_visible_to, tasks_for
+from cases.selectors import allocation_queue, families_visible_to, tasks_for
 from earlyhelp.core import perms
+from referrals.selectors import inbox_counts
 
 
 @login_required
@@ -20,6 +21,10 @@ def home(request: HttpRequest) -> HttpResponse:
         tasks = tasks_for(user=request.user)
     notifications = list(request.user.notifications.filter(read_at__isnull=True)[:10])
     context = {"recent_families": recent, "tasks": tasks, "notifications": notifications}
+    if request.user.has_perm(perms.TRIAGE_CONTACT):
+        context["inbox_counts"] = inbox_counts(user=request.user)
+    if request.user.has_perm(perms.ALLOCATE_EPISODE):
+        context["to_allocate"] = allocation_queue(user=request.user).count()
     return render(request, "core/home.html", context)
 
 

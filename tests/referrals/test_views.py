@@ -292,3 +292,10 @@ def test_a_contact_about_a_restricted_family_alerts_the_mash_managers(
     alert = mash_manager_user.notifications.get()
     assert contact.reference in alert.message
     assert child.first_name not in alert.message
+
+
+def test_home_page_shows_the_mash_inbox_and_the_allocation_queue(mash_screener_client, lat_manager_client, own_family):
+    ContactFactory(family=own_family, due_at=timezone.now() - timedelta(hours=1))
+    EpisodeFactory(family=own_family)
+    assert "1 open contact, 1 overdue" in mash_screener_client.get(reverse("core:home")).content.decode()
+    assert "1 request for early help waiting" in lat_manager_client.get(reverse("core:home")).content.decode()
