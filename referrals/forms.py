@@ -70,11 +70,25 @@ def _helper(*fields) -> FormHelper:
     return helper
 
 
+class ModelChoicesField(forms.ModelMultipleChoiceField):
+    """Several rows by primary key; a key too large for the database is not a choice, never a server error."""
+
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except OverflowError:  # SQLite cannot bind such an integer in the IN lookup; no row has that key
+            key = self.to_field_name or "pk"
+            missing = next((pk for pk in value if not self.queryset.filter(**{key: pk}).exists()), "")
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": missing}
+            ) from None
+
+
 class ContactForm(forms.Form):
     """A contact or referral. Practitioners refer from a family page; the MASH also records who called, when
     and how, and may record children who have no record yet."""
 
-    children = forms.ModelMultipleChoiceField(
+    children = ModelChoicesField(
         queryset=None,
         required=False,
         label="Which children is the concern about?",
@@ -135,6 +149,8 @@ class ContactForm(forms.Form):
         if not mash:
             layout.extend([Field.text("referrer_role"), Field.text("referrer_telephone", field_width=20)])
         self.helper = _helper(*layout)
+        # Errors are listed in the summary in the order the fields appear on the page (GOV.UK pattern).
+        self.order_fields([pointer.name for pointer in self.helper.layout.get_field_names()])
 
     def _add_new_family_fields(self) -> list:
         self.fields["family_name"] = _short("Family name", required=True, max_length=NAME_MAX)
@@ -242,6 +258,9 @@ class ContactForm(forms.Form):
     def _clean_received_at(self, cleaned) -> None:
         day, at = cleaned.get("received_on"), cleaned.get("received_time")
         if day is None or at is None:
+            return
+        if day < timezone.localdate() - timedelta(days=365):  # also keeps year-1 dates out of the clock arithmetic
+            self.add_error("received_on", "The date the contact was received must be within the last year")
             return
         received_at = timezone.make_aware(datetime.combine(day, at))
         if received_at > timezone.now() + timedelta(minutes=1):
@@ -394,7 +413,7 @@ class DecisionForm(forms.Form):
     local_area_team = forms.ModelChoiceField(
         queryset=None, required=False, label="Local Area Team (for early help)", empty_label="Choose a team"
     )
-    services = forms.ModelMultipleChoiceField(
+    services = ModelChoicesField(
         queryset=None, required=False, label="Services suggested (for signposting)", widget=forms.CheckboxSelectMultiple
     )
     rationale = _text("Rationale", message="Give the rationale for the decision")

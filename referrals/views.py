@@ -85,7 +85,8 @@ def refer(request: HttpRequest, uuid) -> HttpResponse:
                 request, f"Referral {contact.reference} sent to the MASH. Its outcome will be shown on My referrals."
             )
             return redirect("referrals:referral_detail", uuid=contact.uuid)
-    return render(request, "referrals/refer.html", {"form": form, "family": family, "has_children": children.exists()})
+    context = {"form": form, "family": family, "has_children": children.exists(), "assessed": bool(assessments)}
+    return render(request, "referrals/refer.html", context)
 
 
 @login_required
