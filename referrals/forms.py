@@ -470,6 +470,8 @@ class DecisionForm(forms.Form):
         if cleaned.get("consent_basis") == MashDecision.ConsentBasis.DISPENSED:
             if not cleaned.get("override_reason"):
                 self.add_error("override_reason", "Select why consent is not being sought")
+            if not cleaned.get("override_detail", "").strip():
+                self.add_error("override_detail", "Describe the risk that means consent is not being sought")
             if not cleaned.get("override_approver"):
                 self.add_error("override_approver", "Choose the manager who approved the override")
             review_on = cleaned.get("override_review_on")

@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cases.models import Family, FamilyUserObjectPermission, Person
+from cases.models import Family, FamilyMember, FamilyUserObjectPermission, Person
 from earlyhelp.core import perms
 from referrals.models import ConcernFlag, Contact, ContactChild, MashDecision
 
@@ -105,14 +105,16 @@ def contact_decision(*, contact: Contact) -> MashDecision | None:
         return None
 
 
-def contacts_previous(*, contact: Contact) -> list[Contact]:
-    """Other contacts about any of this contact's children in the 12 months before it: the re-referral check."""
+def contacts_previous(*, user, contact: Contact) -> list[Contact]:
+    """Other contacts the user may see about any of this contact's children in the 12 months before it.
+
+    The re-referral flag counts every contact; the list shows only those the user may open.
+    """
     people = contact.children.values("person_id")
     since = contact.received_at - timedelta(days=RE_REFERRAL_DAYS)
     return list(
-        Contact.objects.filter(
-            children__person_id__in=people, received_at__gte=since, received_at__lte=contact.received_at
-        )
+        contacts_in_inbox(user)
+        .filter(children__person_id__in=people, received_at__gte=since, received_at__lte=contact.received_at)
         .exclude(pk=contact.pk)
         .exclude(status__in=(Contact.Status.WITHDRAWN, Contact.Status.DUPLICATE))
         .select_related("decision")
@@ -150,10 +152,19 @@ def referral_get(*, user, uuid) -> Contact:
         raise Http404("No such referral") from None
 
 
+FEEDBACK_GIVE_UP_AFTER = timedelta(days=7)
+
+
 def decisions_awaiting_feedback(*, older_than: datetime) -> QuerySet[MashDecision]:
-    """Decisions made before `older_than` whose referrer (someone we can reach) has not been told yet."""
+    """Decisions made before `older_than` (and in the last week: after that the MASH telephones) whose
+    referrer, someone we can reach, has not been told yet."""
     reachable = Q(contact__referrer_user__isnull=False) | ~Q(contact__referrer_email="")
-    return MashDecision.objects.filter(reachable, referrer_told_at__isnull=True, decided_at__lt=older_than)
+    return MashDecision.objects.filter(
+        reachable,
+        referrer_told_at__isnull=True,
+        decided_at__lt=older_than,
+        decided_at__gte=older_than - FEEDBACK_GIVE_UP_AFTER,
+    )
 
 
 def contacts_newly_overdue(*, now: datetime) -> QuerySet[Contact]:
@@ -162,20 +173,45 @@ def contacts_newly_overdue(*, now: datetime) -> QuerySet[Contact]:
 
 def front_door_matches(*, first_name: str, last_name: str, date_of_birth) -> QuerySet[Person]:
     """People anywhere in the city who may be this child (same birth date and a shared name): the MASH's
-    check for an existing record. Restricted people are never offered."""
+    check for an existing record. Only people in an unrestricted family, or in no family at all (children
+    living outside York known from earlier contacts), are offered: restricted records never show, not even
+    as a count."""
     if not date_of_birth:
         return Person.objects.none()
     same_day = Q(date_of_birth=date_of_birth) | Q(expected_date_of_birth=date_of_birth)
     named = Q(last_name__iexact=last_name.strip()) | Q(first_name__iexact=first_name.strip())
+    open_family = FamilyMember.objects.filter(person=OuterRef("pk"), family__restricted=False)
+    any_family = FamilyMember.objects.filter(person=OuterRef("pk"))
     return (
         Person.objects.filter(same_day & named, restricted=False)
+        .filter(Exists(open_family) | ~Exists(any_family))
         .prefetch_related(
             Prefetch(
-                "memberships__family",
-                queryset=Family.objects.filter(restricted=False).select_related("local_area_team"),
+                "memberships",
+                queryset=FamilyMember.objects.filter(family__restricted=False).select_related(
+                    "family__local_area_team"
+                ),
+                to_attr="open_memberships",
             )
         )
         .order_by("last_name", "first_name")[:10]
+    )
+
+
+def person_outside_york(*, first_name: str, last_name: str, date_of_birth) -> Person | None:
+    """A child with no family record here (known from an earlier contact) who is exactly this child."""
+    if not date_of_birth:
+        return None
+    return (
+        Person.objects.filter(
+            first_name__iexact=first_name.strip(),
+            last_name__iexact=last_name.strip(),
+            date_of_birth=date_of_birth,
+            restricted=False,
+            memberships__isnull=True,
+        )
+        .order_by("created_at")
+        .first()
     )
 
 

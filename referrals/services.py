@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Episode, Family, Person, Task, Transfer
-from cases.services import family_create_at_front_door
+from cases.services import family_create_at_front_door, person_create
 from consent.models import ConsentRecord, DisclosureLog
 from consent.services import consent_dispense
 from earlyhelp.accounts.services import notify
@@ -190,20 +190,15 @@ def contact_record_new_family(
         raise ValidationError({"children": "Enter at least one child the concern is about"})
     postcode = postcode_normalise(postcode)
     if local_area_team_for_postcode(postcode) is None:
-        children = [_person_new(fields) for fields in new_children]
+        children = [
+            selectors.person_outside_york(**fields) or person_create(user=user, **fields) for fields in new_children
+        ]
         return contact_record(user=user, family=None, children=children, postcode=postcode, **contact_fields)
     family = family_create_at_front_door(
         user=user, name=family_name, address_line_1=address_line_1, postcode=postcode, children=new_children
     )
     children = [member.person for member in family.members.select_related("person")]
     return contact_record(user=user, family=family, children=children, **contact_fields)
-
-
-def _person_new(fields: dict) -> Person:
-    person = Person(**fields)
-    person.full_clean()
-    person.save()
-    return person
 
 
 def _locked(contact: Contact) -> Contact:
@@ -285,7 +280,7 @@ def contact_screen(
 def contact_mark_duplicate(*, user, contact: Contact, original_reference: str, reason: str) -> Contact:
     """Close a contact as a duplicate of an earlier one about the same concern."""
     contact = _locked(contact)
-    original = Contact.objects.filter(reference=original_reference.strip().upper()).first()
+    original = selectors.contacts_in_inbox(user).filter(reference=original_reference.strip().upper()).first()
     if original is None:
         raise ValidationError(
             {"original_reference": "No contact has this reference. Check it, for example MC-K7Q3MX9A"}
@@ -328,8 +323,9 @@ def _consent_for_decision(*, user, contact: Contact, outcome: str, consent_basis
             raise ValidationError({"consent_basis": "A safeguarding override needs a family record in York"})
         return None
     if consent_basis == MashDecision.ConsentBasis.HELD:
+        # Held means the family agreed: a safeguarding override in force is not consent.
         consent = (
-            ConsentRecord.objects.filter(family=contact.family, status__in=ConsentRecord.ACTIVE)
+            ConsentRecord.objects.filter(family=contact.family, status=ConsentRecord.Status.GIVEN)
             .order_by("-obtained_on")
             .first()
         )
@@ -365,10 +361,22 @@ def _decision_check(*, contact: Contact, outcome: str, rationale: str, next_step
         errors["local_area_team"] = "Choose the Local Area Team that will provide early help"
     if outcome == MashDecision.Outcome.SIGNPOSTING and not services:
         errors["services"] = "Choose the services suggested to the family"
-    if contact.family is None and outcome not in (*MashDecision.NO_SHARING, MashDecision.Outcome.OPEN_CASE):
+    if contact.family is None and outcome not in MashDecision.NO_SHARING:
         errors["outcome"] = (
             "The child lives outside York (no family record here). Choose another authority, signposting or no "
             "further action"
+        )
+    open_episode = contact.family.episodes.filter(status__in=Episode.OPEN).first() if contact.family else None
+    if outcome in MashDecision.EARLY_HELP and open_episode is not None:
+        errors["outcome"] = (
+            f"The family already has early help ({open_episode.get_status_display().lower()}, "
+            f"{open_episode.local_area_team}). Choose pass to open case"
+        )
+    open_to_social_care = contact.family is not None and contact.family.transfers.filter(direction="step_up").exists()
+    if outcome == MashDecision.Outcome.OPEN_CASE and open_episode is None and not open_to_social_care:
+        errors["outcome"] = (
+            "The family has no open case to pass this to: no open early help here and no step-up to children's "
+            "social care"
         )
     if errors:
         raise ValidationError(errors)
@@ -452,9 +460,46 @@ def _decision_effects(*, user, contact: Contact, decision: MashDecision) -> None
             contact=contact,
             created_by=user,
         )
+        _decision_disclosure_log(user=user, decision=decision, what=f"Step-up to children's social care ({contact})")
     else:
+        if decision.outcome == MashDecision.Outcome.OPEN_CASE:
+            _open_case_notify(contact=contact)
+        elif decision.outcome == MashDecision.Outcome.ANOTHER_AUTHORITY and contact.family is not None:
+            _decision_disclosure_log(user=user, decision=decision, what=f"Passed to another authority ({contact})")
         _move(contact, Contact.Status.CLOSED)
         contact.save(update_fields=["status", "updated_at"])
+
+
+def _decision_disclosure_log(*, user, decision: MashDecision, what: str) -> None:
+    """A decision that passes the family's information to another service is a disclosure: log it."""
+    if decision.consent is not None:
+        basis = DisclosureLog.Basis.OVERRIDE if decision.consent.is_override else DisclosureLog.Basis.CONSENT
+    else:
+        basis = DisclosureLog.Basis.REFERRAL
+    DisclosureLog.objects.create(
+        family=decision.contact.family, what=what, basis=basis, consent=decision.consent, disclosed_by=user
+    )
+
+
+def _open_case_notify(*, contact: Contact) -> None:
+    """Pass the contact to the family's open early help: its lead practitioner (or the team's managers) is told."""
+    from cases.selectors import team_managers
+
+    episode = contact.family.episodes.filter(status__in=Episode.OPEN).select_related("lead_practitioner").first()
+    if episode is None:
+        return  # open to children's social care, which the MASH tells through its own channels
+    people = (
+        [episode.lead_practitioner]
+        if episode.lead_practitioner
+        else team_managers(local_area_team=episode.local_area_team)
+    )
+    for person in people:
+        notify(
+            user=person,
+            message=f"The MASH passed a new contact ({contact.reference}) to the {contact.family.name} family's "
+            "early help",
+            url=reverse("cases:family_detail", kwargs={"uuid": contact.family.uuid}),
+        )
 
 
 def _episode_request(*, contact: Contact, decision: MashDecision) -> Episode:
@@ -479,10 +524,13 @@ def _episode_request(*, contact: Contact, decision: MashDecision) -> Episode:
     episode.save()
     from cases.selectors import team_managers
 
+    restricted = (
+        " It is about a restricted record: ask to be added to its allow-list to see it." if family.restricted else ""
+    )
     for manager in team_managers(local_area_team=team):
         notify(
             user=manager,
-            message=f"New early help request from the MASH ({contact.reference}) to allocate",
+            message=f"New early help request from the MASH ({contact.reference}) to allocate{restricted}",
             url=reverse("cases:allocation_queue"),
         )
     return episode
@@ -527,15 +575,20 @@ def referrer_feedback_send(*, decision_id: int) -> bool:
 
 
 def _email_external_referrer(*, contact: Contact, decision: MashDecision) -> None:
+    """Someone outside the service (perhaps a neighbour) is told the contact was considered, never what was
+    decided or anything about the family: that would be a disclosure."""
     from django.conf import settings
     from django.core.mail import send_mail
 
     send_mail(
         f"Your contact with York's MASH, reference {contact.reference}",
         (
-            f"Thank you for contacting the Multi-Agency Safeguarding Hub on {contact.received_at:%d %B %Y}.\n\n"
-            f"Decision: {decision.get_outcome_display()}\n\nWhat happens next: {decision.next_steps}\n\n"
-            f"Please quote {contact.reference} if you contact us about this again."
+            f"Thank you for contacting the Multi-Agency Safeguarding Hub on "
+            f"{timezone.localtime(contact.received_at):%d %B %Y}.\n\n"
+            "We have considered the information you gave us and decided what should happen next. "
+            "We cannot share details about a family, but your call has been acted on.\n\n"
+            f"If you have new worries, contact the MASH again and quote {contact.reference}. "
+            "If a child is in immediate danger, call 999."
         ),
         settings.DEFAULT_FROM_EMAIL,
         [contact.referrer_email],
@@ -592,7 +645,13 @@ def concern_flag_raise(*, user, person: Person, category: str, raised_on: date |
 
 
 def _flag_review_task(*, person: Person) -> Task | None:
-    membership = person.memberships.select_related("family__local_area_team").order_by("created_at").first()
+    # The child's current, unrestricted family where there is one; a restricted family keeps the task to its
+    # allow-list, which is still better than no review.
+    membership = (
+        person.memberships.select_related("family__local_area_team")
+        .order_by("family__restricted", "-created_at")
+        .first()
+    )
     if membership is None:
         return None
     family = membership.family

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assessments.models import EarlyHelpAssessment
 from cases.selectors import family_get, family_people_visible, person_get, users_with_role
 from consent.selectors import consent_summary
+from consent.services import ConsentError
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
@@ -54,7 +55,7 @@ def _referral_initial(*, user, family, assessments) -> dict:
     agency_type = user.agency.type if user.agency_id else ""
     initial = {
         "source": SOURCE_FOR_AGENCY.get(agency_type, ContactSource.OTHER),
-        "consent_status": "given" if consent_summary(family=family)["active"] else "",
+        "consent_status": "given" if any(not c.is_override for c in consent_summary(family=family)["active"]) else "",
         "referrer_role": user.job_title,
     }
     if latest is not None:
@@ -153,7 +154,10 @@ def contact_find(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         access_event_record(
-            user=request.user, action="search", detail=f"front door: dob={data['date_of_birth']}", request=request
+            user=request.user,
+            action="search",
+            detail=f"front door: name={data['first_name']} {data['last_name']}, dob={data['date_of_birth']}",
+            request=request,
         )
         matches = list(selectors.front_door_matches(**data))
     return render(request, "referrals/contact_find.html", {"form": form, "matches": matches})
@@ -178,6 +182,8 @@ def _record(request: HttpRequest, form: ContactForm, record) -> HttpResponse | N
 def contact_new(request: HttpRequest, uuid) -> HttpResponse:
     """The MASH records a contact about a family that already has a record."""
     family = selectors.family_for_contact(user=request.user, uuid=uuid)
+    if request.method == "GET":
+        access_event_record(user=request.user, action="view", obj=family, detail="front door", request=request)
     children = selectors.children_of(family=family)
     form = ContactForm(_posted(request), children=children, assessments=family.assessments.all(), mash=True)
     if request.method == "POST" and form.is_valid():
@@ -201,7 +207,14 @@ def contact_new_family(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         for child in data["new_children"]:
-            matches.extend(selectors.front_door_matches(**child))
+            # Children already known only from contacts outside York are reused, so only family records block.
+            matches.extend(p for p in selectors.front_door_matches(**child) if p.open_memberships)
+        access_event_record(
+            user=request.user,
+            action="search",
+            detail=f"front door, new family: {len(matches)} possible",
+            request=request,
+        )
         if matches and not data.get("confirm_new"):
             form.add_error(
                 "confirm_new",
@@ -237,7 +250,7 @@ def contact_detail(request: HttpRequest, uuid) -> HttpResponse:
         "contact": contact,
         "clock": _clock(contact, now),
         "overdue": contact.is_overdue(now),
-        "previous": selectors.contacts_previous(contact=contact),
+        "previous": selectors.contacts_previous(user=request.user, contact=contact),
         "ratings": list(contact.ratings.select_related("rated_by")),
         "decision": selectors.contact_decision(contact=contact),
         "transfer": selectors.transfer_for(contact=contact),
@@ -271,6 +284,8 @@ def _contact_form_page(request, *, contact, form, template: str, save, success: 
         except services.ContactError as error:
             messages.error(request, str(error))
             return redirect("referrals:contact_detail", uuid=contact.uuid)
+        except ConsentError as error:  # an override the consent rules refuse: say why, keep what was typed
+            form.add_error(None, str(error))
         else:
             messages.success(request, success)
             return redirect("referrals:contact_detail", uuid=contact.uuid)
@@ -305,6 +320,7 @@ def contact_screen(request: HttpRequest, uuid) -> HttpResponse:
             if getattr(contact, f"checked_{name}")
         ],
         "information_gathered": contact.information_gathered,
+        "ready": contact.status == Contact.Status.AWAITING_DECISION,  # saving again keeps it with the manager
     }
     form = ScreeningForm(_posted(request), initial=initial)
 

@@ -35,6 +35,7 @@ from tests.factories import (
     ConsentRecordFactory,
     ContactChildFactory,
     ContactFactory,
+    EpisodeFactory,
     FamilyMemberFactory,
     PersonFactory,
     PostcodeSectorFactory,
@@ -579,31 +580,35 @@ def test_contact_mark_duplicate_refuses_an_original_that_is_itself_a_duplicate(o
 # --- re-referrals --------------------------------------------------------------------------------
 
 
-def test_contact_record_flags_a_child_referred_six_months_before(own_family, child, sibling, partner_user):
+def test_contact_record_flags_a_child_referred_six_months_before(
+    own_family, child, sibling, partner_user, mash_screener_user
+):
     earlier = _refer(partner_user, own_family, [child], received_at=timezone.now() - timedelta(days=182))
     contact = _refer(partner_user, own_family, [child, sibling])
     assert contact.re_referral is True
     flags = {row.person: row.re_referral for row in contact.children.all()}
     assert flags == {child: True, sibling: False}
     assert earlier.re_referral is False
-    assert selectors.contacts_previous(contact=contact) == [earlier]
+    assert selectors.contacts_previous(user=mash_screener_user, contact=contact) == [earlier]
 
 
-def test_contact_record_ignores_a_contact_thirteen_months_before(own_family, child, partner_user):
+def test_contact_record_ignores_a_contact_thirteen_months_before(own_family, child, partner_user, mash_screener_user):
     _refer(partner_user, own_family, [child], received_at=timezone.now() - timedelta(days=395))
     contact = _refer(partner_user, own_family, [child])
     assert contact.re_referral is False
     assert not contact.children.filter(re_referral=True).exists()
-    assert selectors.contacts_previous(contact=contact) == []
+    assert selectors.contacts_previous(user=mash_screener_user, contact=contact) == []
 
 
 @pytest.mark.parametrize("status", [Status.WITHDRAWN, Status.DUPLICATE])
-def test_contact_record_ignores_earlier_withdrawn_or_duplicate_contacts(own_family, child, partner_user, status):
+def test_contact_record_ignores_earlier_withdrawn_or_duplicate_contacts(
+    own_family, child, partner_user, status, mash_screener_user
+):
     earlier = ContactFactory(family=own_family, status=status, received_at=timezone.now() - timedelta(days=30))
     ContactChildFactory(contact=earlier, person=child)
     contact = _refer(partner_user, own_family, [child])
     assert contact.re_referral is False
-    assert selectors.contacts_previous(contact=contact) == []
+    assert selectors.contacts_previous(user=mash_screener_user, contact=contact) == []
 
 
 # --- contact_decide ------------------------------------------------------------------------------
@@ -627,6 +632,8 @@ def test_contact_decide_creates_exactly_what_the_outcome_implies(
     awaiting, mash_manager_user, outcome, basis, episodes, transfers, status
 ):
     service = ServiceFactory()
+    if outcome == Outcome.OPEN_CASE:
+        EpisodeFactory(family=awaiting.family, status=Episode.Status.ALLOCATED)
     decision = _decide(mash_manager_user, awaiting, outcome, consent_basis=basis, services=[service])
     assert MashDecision.objects.get(contact=awaiting) == decision
     assert decision.decided_by == mash_manager_user and decision.outcome == outcome
@@ -800,6 +807,8 @@ def test_contact_decide_dispensed_without_an_approver_is_refused(awaiting, mash_
 
 @pytest.mark.parametrize("outcome", [Outcome.TARGETED, Outcome.SOCIAL_CARE, Outcome.OPEN_CASE])
 def test_contact_decide_not_needed_refused_when_information_is_shared(awaiting, mash_manager_user, outcome):
+    if outcome == Outcome.OPEN_CASE:
+        EpisodeFactory(family=awaiting.family, status=Episode.Status.ALLOCATED)  # an open case to pass to
     with pytest.raises(ValidationError) as excinfo:
         _decide(mash_manager_user, awaiting, outcome, consent_basis=Basis.NOT_NEEDED)
     assert _error_fields(excinfo) == {"consent_basis"}
@@ -865,7 +874,7 @@ def test_referrer_feedback_send_tells_the_practitioner_once_naming_no_one(
     assert notes.count() == 1 and len(mail.outbox) == 1
 
 
-def test_referrer_feedback_send_e_mails_an_external_referrer_the_outcome(own_family, child, mash_manager_user):
+def test_referrer_feedback_send_e_mails_an_external_referrer_without_the_outcome(own_family, child, mash_manager_user):
     contact = _awaiting(
         own_family,
         [child],
@@ -890,8 +899,10 @@ def test_referrer_feedback_send_e_mails_an_external_referrer_the_outcome(own_fam
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["dee@example.org"] and contact.reference in message.subject
-    assert "Information, advice and signposting" in message.body
-    assert "The family has been given details of local parenting support." in message.body
+    # Someone outside the service (here a neighbour) learns only that the contact was acted on.
+    assert "your call has been acted on" in message.body
+    assert "Information, advice and signposting" not in message.body
+    assert "parenting support" not in message.body
     assert child.first_name not in message.body
 
 
