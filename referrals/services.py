@@ -574,6 +574,19 @@ def referrer_feedback_send(*, decision_id: int) -> bool:
     return True
 
 
+@transaction.atomic
+def referrer_told_record(*, user, contact: Contact) -> MashDecision:
+    """Record that the MASH told the referrer itself (by telephone, say): the feedback job then stops."""
+    decision = MashDecision.objects.select_for_update().filter(contact=contact).first()
+    if decision is None:
+        raise ContactError("This contact has not been decided yet, so there is nothing to tell the referrer")
+    if decision.referrer_told_at is not None:
+        raise ContactError(f"The referrer was already told on {timezone.localtime(decision.referrer_told_at):%d %B %Y}")
+    decision.referrer_told_at = timezone.now()
+    decision.save(update_fields=["referrer_told_at", "updated_at"])
+    return decision
+
+
 def _email_external_referrer(*, contact: Contact, decision: MashDecision) -> None:
     """Someone outside the service (perhaps a neighbour) is told the contact was considered, never what was
     decided or anything about the family: that would be a disclosure."""

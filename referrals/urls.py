@@ -20,4 +20,5 @@ urlpatterns = [
     path("mash/contacts/<uuid:uuid>/withdraw/", views.contact_withdraw, name="contact_withdraw"),
     path("mash/contacts/<uuid:uuid>/decide/", views.contact_decide, name="contact_decide"),
     path("mash/contacts/<uuid:uuid>/transfer/", views.transfer_reference, name="transfer_reference"),
+    path("mash/contacts/<uuid:uuid>/referrer-told/", views.referrer_told, name="referrer_told"),
 ]

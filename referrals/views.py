@@ -294,6 +294,20 @@ def _contact_form_page(request, *, contact, form, template: str, save, success: 
 
 @login_required
 @permission_required(perms.TRIAGE_CONTACT, raise_exception=True)
+@require_POST
+def referrer_told(request: HttpRequest, uuid) -> HttpResponse:
+    contact = selectors.contact_get(user=request.user, uuid=uuid)
+    try:
+        services.referrer_told_record(user=request.user, contact=contact)
+    except services.ContactError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Recorded that the referrer has been told.")
+    return redirect("referrals:contact_detail", uuid=contact.uuid)
+
+
+@login_required
+@permission_required(perms.TRIAGE_CONTACT, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def contact_rate(request: HttpRequest, uuid) -> HttpResponse:
     contact = selectors.contact_get(user=request.user, uuid=uuid)

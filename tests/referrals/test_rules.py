@@ -180,3 +180,23 @@ def test_feedback_is_not_requeued_after_a_week(own_family, mash_manager_user):
         referrer_told_at=None, decided_at=timezone.now() - timedelta(days=8)
     )
     assert not selectors.decisions_awaiting_feedback(older_than=timezone.now()).exists()
+
+
+def test_the_mash_records_telling_the_referrer_itself(own_family, mash_manager_user, mash_screener_client):
+    from django.urls import reverse
+
+    contact = _awaiting(own_family, FamilyMemberFactory(family=own_family).person)
+    decision = _decide(
+        mash_manager_user,
+        contact,
+        MashDecision.Outcome.NO_FURTHER_ACTION,
+        consent_basis=MashDecision.ConsentBasis.NOT_NEEDED,
+    )
+    MashDecision.objects.filter(pk=decision.pk).update(referrer_told_at=None)
+    url = reverse("referrals:referrer_told", kwargs={"uuid": contact.uuid})
+    first = mash_screener_client.post(url, follow=True)
+    second = mash_screener_client.post(url, follow=True)
+    assert "Recorded that the referrer has been told" in first.content.decode()
+    assert "already told" in second.content.decode()
+    decision.refresh_from_db()
+    assert decision.referrer_told_at is not None

@@ -159,6 +159,7 @@ MATRIX = {
     "referrals:contact_withdraw": Entry("contact", perms.TRIAGE_CONTACT, writes=True),
     "referrals:contact_decide": Entry("contact", perms.DECIDE_CONTACT, writes=True),
     "referrals:transfer_reference": Entry("contact", perms.DECIDE_CONTACT, writes=True),
+    "referrals:referrer_told": Entry("contact", perms.TRIAGE_CONTACT, writes=True),
     "admin:*": Entry("admin"),
 }
 
@@ -170,6 +171,7 @@ POST_ONLY = {
     "assessments:submit",
     "accounts:notification_read",
     "referrals:contact_assign",
+    "referrals:referrer_told",
 }
 
 
