@@ -1,13 +1,12 @@
 """Forms for assessment pages. Fields are optional here: the service decides what completing needs."""
 
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Field, Layout, Size
+from crispy_forms_gds.layout import Field, Size
 from django import forms
 from django.utils import timezone
 
 from assessments.models import EarlyHelpAssessment, SupportingFamiliesHeadline
 from assessments.sections import TEXT_MAX, SectionSpec
-from earlyhelp.core.forms import GovDateField
+from earlyhelp.core.forms import GovDateField, gov_form_helper
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -21,14 +20,6 @@ def _text(label: str, hint: str = "", required: bool = False) -> forms.CharField
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": f"{label} must be {TEXT_MAX:,} characters or fewer"},
     )
-
-
-def _helper(*fields) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.label_size = Size.SMALL
-    helper.layout = Layout(*fields)
-    return helper
 
 
 class StartForm(forms.Form):
@@ -47,7 +38,7 @@ class StartForm(forms.Form):
         if not self.is_bound:
             self.initial["subjects"] = list(people)
             self.initial["started_on"] = timezone.localdate()
-        self.helper = _helper(
+        self.helper = gov_form_helper(
             Field.checkboxes("subjects", legend_size=Size.SMALL),
             Field("started_on", context={"legend_size": Size.SMALL}),
         )
@@ -68,7 +59,7 @@ class SectionForm(forms.Form):
             else:
                 self.fields[question.name] = _text(question.label, question.hint)
                 layout.append(Field.textarea(question.name))
-        self.helper = _helper(*layout)
+        self.helper = gov_form_helper(*layout)
 
 
 class ScalingForm(forms.Form):
@@ -96,7 +87,7 @@ class ScalingForm(forms.Form):
             )
             self.fields[f"note_{key}"] = _text(f"{label}: what the score means")
             layout += [Field.text(f"score_{key}", field_width=2), Field.textarea(f"note_{key}")]
-        self.helper = _helper(*layout)
+        self.helper = gov_form_helper(*layout)
 
     def scores(self) -> list[tuple]:
         return [
@@ -123,7 +114,7 @@ class AnalysisForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = gov_form_helper(
             Field.textarea("analysis"),
             Field.radios("level_of_need", legend_size=Size.SMALL),
             Field.radios("pathway", legend_size=Size.SMALL),
@@ -146,7 +137,7 @@ class NeedForm(forms.Form):
         self.fields["description"].error_messages["required"] = "Describe the need"
         self.fields["person"].queryset = people
         self.fields["person"].label_from_instance = lambda p: p.full_name
-        self.helper = _helper(Field.select("headline"), Field.select("person"), Field.textarea("description"))
+        self.helper = gov_form_helper(Field.select("headline"), Field.select("person"), Field.textarea("description"))
 
 
 class SubmitForm(forms.Form):
@@ -156,7 +147,7 @@ class SubmitForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["completed_on"] = timezone.localdate()
-        self.helper = _helper(Field("completed_on", context={"legend_size": Size.SMALL}))
+        self.helper = gov_form_helper(Field("completed_on", context={"legend_size": Size.SMALL}))
 
 
 class DecisionForm(forms.Form):
@@ -170,4 +161,4 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.radios("decision", legend_size=Size.MEDIUM), Field.textarea("comments"))
+        self.helper = gov_form_helper(Field.radios("decision", legend_size=Size.MEDIUM), Field.textarea("comments"))

@@ -6,7 +6,7 @@ from django import forms
 from django.urls import reverse_lazy
 
 from cases.models import Family, FamilyMember, Person, ProfessionalInvolvement, Relationship
-from earlyhelp.core.forms import GovDateField
+from earlyhelp.core.forms import GovDateField, gov_form_helper
 from earlyhelp.core.validators import nhs_number_is_valid, nhs_number_normalise, postcode_normalise, validate_postcode
 from locality.models import Agency, LocalAreaTeam
 
@@ -401,6 +401,4 @@ class AllocateForm(forms.Form):
     def __init__(self, *args, workers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["worker"].queryset = workers
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(Field.select("worker"))
+        self.helper = gov_form_helper(Field.select("worker"))

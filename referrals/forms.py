@@ -3,15 +3,14 @@
 import re
 from datetime import datetime, time, timedelta
 
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
+from crispy_forms_gds.layout import Field, Fieldset, Size
 from django import forms
 from django.utils import timezone
 
 from cases.models import NAME_MAX
 from consent.models import ConsentRecord
 from earlyhelp.core.codes import LevelOfNeed
-from earlyhelp.core.forms import GovDateField
+from earlyhelp.core.forms import GovDateField, gov_form_helper
 from earlyhelp.core.validators import validate_postcode
 from locality.models import Agency
 from referrals.models import ConcernFlag, Contact, ContactSource, MashDecision, Rag
@@ -60,14 +59,6 @@ def _radios(label: str, choices, message: str, required: bool = True) -> forms.C
     return forms.ChoiceField(
         label=label, choices=choices, widget=forms.RadioSelect, required=required, error_messages={"required": message}
     )
-
-
-def _helper(*fields) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.label_size = Size.SMALL
-    helper.layout = Layout(*fields)
-    return helper
 
 
 class ModelChoicesField(forms.ModelMultipleChoiceField):
@@ -148,7 +139,7 @@ class ContactForm(forms.Form):
         layout.append(Field.radios("requested_level", legend_size=Size.SMALL, small=True))
         if not mash:
             layout.extend([Field.text("referrer_role"), Field.text("referrer_telephone", field_width=20)])
-        self.helper = _helper(*layout)
+        self.helper = gov_form_helper(*layout)
         # Errors are listed in the summary in the order the fields appear on the page (GOV.UK pattern).
         self.order_fields([pointer.name for pointer in self.helper.layout.get_field_names()])
 
@@ -319,7 +310,7 @@ class FindChildForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = gov_form_helper(
             Field.text("first_name"),
             Field.text("last_name"),
             Field("date_of_birth", context={"legend_size": Size.SMALL}),
@@ -337,7 +328,7 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = gov_form_helper(
             Field.select("status"),
             Field.select("rag"),
             Field.select("source"),
@@ -352,10 +343,9 @@ class RagForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.radios("rag", legend_size=Size.SMALL, inline=True), Field.textarea("reason"))
-
-
-CHECKS = ("involvement", "previous_contacts", "police", "health", "education")
+        self.helper = gov_form_helper(
+            Field.radios("rag", legend_size=Size.SMALL, inline=True), Field.textarea("reason")
+        )
 
 
 class ScreeningForm(forms.Form):
@@ -376,7 +366,7 @@ class ScreeningForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = gov_form_helper(
             Field.checkboxes("checks", legend_size=Size.SMALL, small=True),
             Field.textarea("information_gathered"),
             Field.checkbox("ready"),
@@ -398,7 +388,7 @@ class EndForm(forms.Form):
             fields.insert(0, Field.text("original_reference", field_width=10))
         else:
             del self.fields["original_reference"]
-        self.helper = _helper(*fields)
+        self.helper = gov_form_helper(*fields)
 
 
 class DecisionForm(forms.Form):
@@ -443,7 +433,7 @@ class DecisionForm(forms.Form):
         self.fields["override_approver"].queryset = approvers
         if not self.is_bound:
             self.initial["override_review_on"] = timezone.localdate() + timedelta(days=28)
-        self.helper = _helper(
+        self.helper = gov_form_helper(
             Field.radios("level", legend_size=Size.SMALL, small=True),
             Field.radios("outcome", legend_size=Size.SMALL, small=True),
             Field.select("local_area_team"),
@@ -508,7 +498,7 @@ class TransferReferenceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(Field.text("external_reference", field_width=20))
+        self.helper = gov_form_helper(Field.text("external_reference", field_width=20))
 
 
 class ConcernFlagForm(forms.Form):
@@ -519,7 +509,7 @@ class ConcernFlagForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["raised_on"] = timezone.localdate()
-        self.helper = _helper(
+        self.helper = gov_form_helper(
             Field.radios("category", legend_size=Size.SMALL, small=True),
             Field("raised_on", context={"legend_size": Size.SMALL}),
         )

@@ -171,10 +171,11 @@ class Contact(DomainModel):
     def outside_authority(self) -> bool:
         return self.local_area_team_id is None
 
+    CHECKS = ("involvement", "previous_contacts", "police", "health", "education")  # the checked_* fields
+
     @property
     def checks_made(self) -> list[str]:
-        names = ("involvement", "previous_contacts", "police", "health", "education")
-        return [self._meta.get_field(f"checked_{n}").verbose_name for n in names if getattr(self, f"checked_{n}")]
+        return [self._meta.get_field(f"checked_{n}").verbose_name for n in self.CHECKS if getattr(self, f"checked_{n}")]
 
     def is_overdue(self, now=None) -> bool:
         return self.is_open and self.due_at < (now or timezone.now())

@@ -328,21 +328,14 @@ def contact_rate(request: HttpRequest, uuid) -> HttpResponse:
 def contact_screen(request: HttpRequest, uuid) -> HttpResponse:
     contact = selectors.contact_get(user=request.user, uuid=uuid)
     initial = {
-        "checks": [
-            name
-            for name in ("involvement", "previous_contacts", "police", "health", "education")
-            if getattr(contact, f"checked_{name}")
-        ],
+        "checks": [name for name in Contact.CHECKS if getattr(contact, f"checked_{name}")],
         "information_gathered": contact.information_gathered,
         "ready": contact.status == Contact.Status.AWAITING_DECISION,  # saving again keeps it with the manager
     }
     form = ScreeningForm(_posted(request), initial=initial)
 
     def save(data):
-        checks = {
-            name: name in data["checks"]
-            for name in ("involvement", "previous_contacts", "police", "health", "education")
-        }
+        checks = {name: name in data["checks"] for name in Contact.CHECKS}
         services.contact_screen(
             user=request.user,
             contact=contact,

@@ -3,6 +3,8 @@
 from datetime import date
 
 from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Layout, Size
 from django.core.exceptions import ValidationError
 
 
@@ -37,3 +39,12 @@ def errors_from_validation(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, field_errors)
     else:
         form.add_error(None, error)
+
+
+def gov_form_helper(*fields) -> FormHelper:
+    """A crispy-forms-gds layout with small labels, for a form whose page writes its own <form> tag and button."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.label_size = Size.SMALL
+    helper.layout = Layout(*fields)
+    return helper

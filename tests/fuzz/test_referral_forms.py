@@ -29,7 +29,6 @@ from assessments.models import EarlyHelpAssessment
 from cases.models import Episode, Family, FamilyMember, Person, Transfer
 from consent.models import ConsentRecord, DisclosureLog
 from earlyhelp.core.codes import LevelOfNeed
-from referrals.forms import CHECKS
 from referrals.models import ConcernFlag, Contact, ContactChild, ContactSource, MashDecision, Rag, RagRating
 from referrals.services import OUTSIDE_AUTHORITY_NOTE
 from tests.factories import (
@@ -613,11 +612,15 @@ def test_contact_rate_never_errors_on_arbitrary_input(front_door, mash_screener_
     rag=st.sampled_from(["", *Rag.values]),
     data=form_post(
         plain={
-            "checks": st.lists(st.sampled_from(CHECKS), unique=True),
+            "checks": st.lists(st.sampled_from(Contact.CHECKS), unique=True),
             "information_gathered": prose,
             "ready": st.sampled_from(["", "on"]),
         },
-        bad={"checks": st.lists(choice_input(CHECKS), max_size=4), "information_gathered": any_text, "ready": checkbox},
+        bad={
+            "checks": st.lists(choice_input(Contact.CHECKS), max_size=4),
+            "information_gathered": any_text,
+            "ready": checkbox,
+        },
     ),
 )
 def test_contact_screen_never_errors_on_arbitrary_input(front_door, mash_screener_client, status, rag, data):
