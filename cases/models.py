@@ -379,6 +379,14 @@ class Episode(DomainModel):
         ordering = ["requested_at", "id"]
         permissions = [("allocate_episode", "Can allocate a requested episode to a worker in the team")]
         indexes = [models.Index(fields=["local_area_team", "status", "requested_at"], name="episode_queue")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["family"],
+                condition=Q(status__in=["requested", "allocated", "assessing", "plan_active", "reviewing", "closing"]),
+                name="episode_one_open_per_family",
+                violation_error_message="The family already has an open episode of early help",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_pathway_display()} for the {self.family.name} family"

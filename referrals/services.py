@@ -4,7 +4,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -521,7 +521,11 @@ def _episode_request(*, contact: Contact, decision: MashDecision) -> Episode:
         contact=contact,
     )
     episode.full_clean()
-    episode.save()
+    try:
+        with transaction.atomic():
+            episode.save()
+    except IntegrityError:  # another decision opened early help for this family at the same moment
+        raise ValidationError({"outcome": "The family already has open early help. Choose pass to open case"}) from None
     from cases.selectors import team_managers
 
     restricted = (

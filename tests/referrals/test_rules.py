@@ -200,3 +200,12 @@ def test_the_mash_records_telling_the_referrer_itself(own_family, mash_manager_u
     assert "already told" in second.content.decode()
     decision.refresh_from_db()
     assert decision.referrer_told_at is not None
+
+
+def test_the_database_allows_one_open_episode_per_family(own_family):
+    from django.db import IntegrityError, transaction
+
+    EpisodeFactory(family=own_family, status=Episode.Status.ALLOCATED)
+    EpisodeFactory(family=own_family, status=Episode.Status.CLOSED)  # closed ones do not count
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EpisodeFactory(family=own_family)
