@@ -810,7 +810,8 @@ def test_concern_flag_add_never_errors_on_arbitrary_input(front_door, partner_cl
 def test_episode_allocate_never_errors_on_arbitrary_input(front_door, lat_manager_client, worker, requested):
     contact = _contact(front_door, status=Status.DECIDED)
     episode = EpisodeFactory(
-        family=front_door["family"],
+        # A family of its own each time: a family has at most one open episode.
+        family=FamilyFactory(local_area_team=front_door["family"].local_area_team),
         contact=contact,
         status=Episode.Status.REQUESTED if requested else Episode.Status.DECLINED,
     )
