@@ -167,17 +167,21 @@ def _referral_disclosure_log(*, user, contact: Contact) -> None:
         .order_by("-status", "-obtained_on")
         .first()
     )
-    if consent is not None:
-        basis = DisclosureLog.Basis.OVERRIDE if consent.is_override else DisclosureLog.Basis.CONSENT
-    else:
-        basis = DisclosureLog.Basis.REFERRAL
-    DisclosureLog.objects.create(
+    _disclosure_log(
+        user=user,
         family=contact.family,
-        what=f"Referral {contact.reference} to the MASH (consent {contact.get_consent_status_display().lower()})",
-        basis=basis,
         consent=consent,
-        disclosed_by=user,
+        what=f"Referral {contact.reference} to the MASH (consent {contact.get_consent_status_display().lower()})",
     )
+
+
+def _disclosure_log(*, user, family, consent, what: str) -> None:
+    """Log a disclosure on the consent or override it relies on; with neither, on what the contact records."""
+    if consent is None:
+        basis = DisclosureLog.Basis.REFERRAL
+    else:
+        basis = DisclosureLog.Basis.OVERRIDE if consent.is_override else DisclosureLog.Basis.CONSENT
+    DisclosureLog.objects.create(family=family, what=what, basis=basis, consent=consent, disclosed_by=user)
 
 
 @transaction.atomic
@@ -460,25 +464,24 @@ def _decision_effects(*, user, contact: Contact, decision: MashDecision) -> None
             contact=contact,
             created_by=user,
         )
-        _decision_disclosure_log(user=user, decision=decision, what=f"Step-up to children's social care ({contact})")
+        _disclosure_log(
+            user=user,
+            family=contact.family,
+            consent=decision.consent,
+            what=f"Step-up to children's social care ({contact})",
+        )
     else:
         if decision.outcome == MashDecision.Outcome.OPEN_CASE:
             _open_case_notify(contact=contact)
         elif decision.outcome == MashDecision.Outcome.ANOTHER_AUTHORITY and contact.family is not None:
-            _decision_disclosure_log(user=user, decision=decision, what=f"Passed to another authority ({contact})")
+            _disclosure_log(
+                user=user,
+                family=contact.family,
+                consent=decision.consent,
+                what=f"Passed to another authority ({contact})",
+            )
         _move(contact, Contact.Status.CLOSED)
         contact.save(update_fields=["status", "updated_at"])
-
-
-def _decision_disclosure_log(*, user, decision: MashDecision, what: str) -> None:
-    """A decision that passes the family's information to another service is a disclosure: log it."""
-    if decision.consent is not None:
-        basis = DisclosureLog.Basis.OVERRIDE if decision.consent.is_override else DisclosureLog.Basis.CONSENT
-    else:
-        basis = DisclosureLog.Basis.REFERRAL
-    DisclosureLog.objects.create(
-        family=decision.contact.family, what=what, basis=basis, consent=decision.consent, disclosed_by=user
-    )
 
 
 def _open_case_notify(*, contact: Contact) -> None:
@@ -528,9 +531,7 @@ def _episode_request(*, contact: Contact, decision: MashDecision) -> Episode:
         raise ValidationError({"outcome": "The family already has open early help. Choose pass to open case"}) from None
     from cases.selectors import team_managers
 
-    restricted = (
-        " It is about a restricted record: ask to be added to its allow-list to see it." if family.restricted else ""
-    )
+    restricted = ". It is about a restricted record: ask to be added to its allow-list" if family.restricted else ""
     for manager in team_managers(local_area_team=team):
         notify(
             user=manager,
