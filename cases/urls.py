@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cases import views
+from cases.views import episodes, interventions, notes, plans, taf, work
 
 app_name = "cases"
 urlpatterns = [
@@ -20,4 +21,11 @@ urlpatterns = [
     path("people/<uuid:uuid>/", views.person_detail, name="person_detail"),
     path("people/<uuid:uuid>/edit/", views.person_edit, name="person_edit"),
     path("people/<uuid:uuid>/history/", views.person_history, name="person_history"),
+    # The work of an episode: each area lists its own pages in its view module.
+    *episodes.urlpatterns,
+    *plans.urlpatterns,
+    *taf.urlpatterns,
+    *interventions.urlpatterns,
+    *notes.urlpatterns,
+    *work.urlpatterns,
 ]

@@ -8,13 +8,26 @@ from factory.django import DjangoModelFactory
 
 from assessments.models import AssessmentSection, EarlyHelpAssessment, Need, Scaling
 from cases.models import (
+    Action,
+    CaseNote,
+    CaseNoteAmendment,
+    Closure,
     Episode,
     Family,
     FamilyMember,
+    FamilyPlan,
+    Goal,
+    GoalScore,
+    Intervention,
+    InterventionExtension,
+    InterventionSession,
     Person,
     PersonAddress,
     ProfessionalInvolvement,
     Relationship,
+    TafAttendance,
+    TafMeeting,
+    TafMember,
     Task,
 )
 from consent.models import ConsentRecord, ConsentShare, ConsentSubject, DisclosureLog, LawfulBasis, PrivacyNotice
@@ -384,3 +397,145 @@ class ConcernFlagFactory(DjangoModelFactory):
     agency = factory.SubFactory(AgencyFactory)
     category = ConcernFlag.Category.ATTENDANCE
     raised_by = factory.SubFactory(UserFactory)
+
+
+class AllocatedEpisodeFactory(EpisodeFactory):
+    """An episode a worker is leading."""
+
+    status = Episode.Status.PLAN_ACTIVE
+    lead_practitioner = factory.SubFactory(UserFactory)
+    allocated_at = factory.LazyFunction(timezone.now)
+
+
+class FamilyPlanFactory(DjangoModelFactory):
+    class Meta:
+        model = FamilyPlan
+
+    episode = factory.SubFactory(AllocatedEpisodeFactory)
+    family = factory.SelfAttribute("episode.family")
+    created_by = factory.SubFactory(UserFactory)
+    summary = "Steady routines at home and school every day"
+
+
+class GoalFactory(DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    plan = factory.SubFactory(FamilyPlanFactory)
+    text = "Every morning the children are up, dressed and at school by 8:50 within six weeks"
+    baseline = 3
+    target = 8
+    latest = 3
+
+
+class GoalScoreFactory(DjangoModelFactory):
+    class Meta:
+        model = GoalScore
+
+    goal = factory.SubFactory(GoalFactory)
+    score = 5
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class ActionFactory(DjangoModelFactory):
+    class Meta:
+        model = Action
+
+    plan = factory.SubFactory(FamilyPlanFactory)
+    what = "Agree a morning routine chart with the family"
+    owner_user = factory.SubFactory(UserFactory)
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+
+
+class TafMemberFactory(DjangoModelFactory):
+    class Meta:
+        model = TafMember
+
+    episode = factory.SubFactory(AllocatedEpisodeFactory)
+    family = factory.SelfAttribute("episode.family")
+    user = factory.SubFactory(UserFactory)
+    role = "Class teacher"
+    invited_by = factory.SubFactory(UserFactory)
+
+
+class TafMeetingFactory(DjangoModelFactory):
+    class Meta:
+        model = TafMeeting
+
+    episode = factory.SubFactory(AllocatedEpisodeFactory)
+    family = factory.SelfAttribute("episode.family")
+    kind = TafMeeting.Kind.REVIEW
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+
+
+class TafAttendanceFactory(DjangoModelFactory):
+    class Meta:
+        model = TafAttendance
+
+    meeting = factory.SubFactory(TafMeetingFactory)
+    name = "A relative"
+
+
+class InterventionFactory(DjangoModelFactory):
+    class Meta:
+        model = Intervention
+
+    episode = factory.SubFactory(AllocatedEpisodeFactory)
+    family = factory.SelfAttribute("episode.family")
+    worker = factory.SubFactory(UserFactory)
+    kind = Intervention.Kind.ROUTINES
+    started_on = factory.LazyFunction(timezone.localdate)
+    planned_end_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(weeks=8))
+
+
+class InterventionSessionFactory(DjangoModelFactory):
+    class Meta:
+        model = InterventionSession
+
+    intervention = factory.SubFactory(InterventionFactory)
+    held_on = factory.LazyFunction(timezone.localdate)
+    kind = InterventionSession.Kind.HOME_VISIT
+    notes = "Worked on the bedtime routine together"
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class InterventionExtensionFactory(DjangoModelFactory):
+    class Meta:
+        model = InterventionExtension
+
+    intervention = factory.SubFactory(InterventionFactory)
+    new_end_on = factory.LazyAttribute(lambda o: o.intervention.started_on + timedelta(weeks=14))
+    reason = "The family needs two more weeks to settle the new routine"
+    requested_by = factory.SubFactory(UserFactory)
+
+
+class CaseNoteFactory(DjangoModelFactory):
+    class Meta:
+        model = CaseNote
+
+    family = factory.SubFactory(FamilyFactory)
+    kind = CaseNote.Kind.HOME_VISIT
+    happened_on = factory.LazyFunction(timezone.localdate)
+    text = "Visited the family at home; the children were settled"
+    author = factory.SubFactory(UserFactory)
+
+
+class CaseNoteAmendmentFactory(DjangoModelFactory):
+    class Meta:
+        model = CaseNoteAmendment
+
+    note = factory.SubFactory(CaseNoteFactory)
+    text = "The visit was in the afternoon, not the morning"
+    reason = "Time recorded wrongly"
+    author = factory.SubFactory(UserFactory)
+
+
+class ClosureFactory(DjangoModelFactory):
+    class Meta:
+        model = Closure
+
+    episode = factory.SubFactory(AllocatedEpisodeFactory, status=Episode.Status.CLOSING)
+    family = factory.SelfAttribute("episode.family")
+    reason = Closure.Reason.OUTCOMES_ACHIEVED
+    summary = "Routines are steady and the children are in school every day"
+    requested_by = factory.SubFactory(UserFactory)

@@ -20,3 +20,13 @@ class DomainModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class LockVersioned(models.Model):
+    """A record two people may edit at once: each save must name the `lock_version` it started from
+    (`earlyhelp.core.locking`), so a stale copy is refused instead of overwriting someone else's change."""
+
+    lock_version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        abstract = True

@@ -39,6 +39,19 @@ TRIAGE_CONTACT = "referrals.triage_contact"  # the MASH inbox, screening and RAG
 DECIDE_CONTACT = "referrals.decide_contact"  # the MASH decision
 FLAG_CONCERN = "referrals.add_concernflag"
 ALLOCATE_EPISODE = "cases.allocate_episode"
+# Plans, the Team Around the Family, interventions, notes and closure (the work of an episode).
+START_EPISODE = "cases.add_episode"  # start partner-led early help, or ask a team for targeted help
+EDIT_PLAN = "cases.change_familyplan"  # draft and agree plans, goals, actions; scale goals
+MANAGE_TAF = "cases.add_tafmember"  # invite practitioners to the Team Around the Family, and remove them
+RECORD_MEETING = "cases.add_tafmeeting"  # plan and record TAF meetings and reviews
+WORK_INTERVENTION = "cases.add_intervention"  # targeted Child and Family Support: interventions and sessions
+DECIDE_EXTENSION = "cases.decide_extension"  # approve or refuse an intervention beyond 12 weeks
+ADD_CASE_NOTE = "cases.add_casenote"  # write case notes and amend them
+REQUEST_CLOSURE = "cases.add_closure"  # propose closing an episode, with the family's feedback
+APPROVE_CLOSURE = "cases.approve_closure"  # approve or refuse a closure, and reopen a closed episode
+STEP_UP = "cases.add_transfer"  # step a family up to children's social care
+STEP_DOWN = "cases.step_down_episode"  # record a step-down from children's social care into early help
+VIEW_TEAM_CASELOAD = "cases.view_team_caseload"  # the team's caseload and tasks, per worker
 VIEW_DIRECTORY = "locality.view_service"
 MANAGE_DIRECTORY = (
     "locality.add_service",
@@ -82,7 +95,16 @@ _CASEWORK = (
     REFER,
     FLAG_CONCERN,
     VIEW_DIRECTORY,
+    START_EPISODE,
+    EDIT_PLAN,
+    MANAGE_TAF,
+    RECORD_MEETING,
+    ADD_CASE_NOTE,
+    REQUEST_CLOSURE,
+    STEP_UP,
 )
+_TEAM_CASEWORK = (*_CASEWORK, WORK_INTERVENTION)
+_MANAGING = (DECIDE_EXTENSION, APPROVE_CLOSURE, STEP_DOWN, VIEW_TEAM_CASELOAD)
 _FRONT_DOOR = (VIEW_FAMILY, ADD_FAMILY, ADD_PERSON, ADD_FAMILY_MEMBER, VIEW_FAMILY_HISTORY, REFER, TRIAGE_CONTACT)
 _FRONT_DOOR_EXTRAS = (FLAG_CONCERN, VIEW_DIRECTORY)
 
@@ -131,21 +153,28 @@ ROLES: dict[str, Role] = {
             LEAD_PRACTITIONER,
             "Lead practitioner",
             "Leads a family's Team Around the Family.",
-            _CASEWORK,
+            _TEAM_CASEWORK,
             team_based=True,
         ),
         Role(
             CFS_WORKER,
             "Child and family support worker",
             "Local Area Team worker delivering 6 to 12 week interventions.",
-            _CASEWORK,
+            _TEAM_CASEWORK,
             team_based=True,
         ),
         Role(
             LAT_MANAGER,
             "Local Area Team manager",
             "Allocates, approves and audits the work of a Local Area Team.",
-            (*_CASEWORK, OVERRIDE_FAMILY_TEAM, DISPENSE_CONSENT, AUTHORISE_ASSESSMENT, ALLOCATE_EPISODE),
+            (
+                *_TEAM_CASEWORK,
+                *_MANAGING,
+                OVERRIDE_FAMILY_TEAM,
+                DISPENSE_CONSENT,
+                AUTHORISE_ASSESSMENT,
+                ALLOCATE_EPISODE,
+            ),
             team_based=True,
         ),
         Role(

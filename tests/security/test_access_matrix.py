@@ -16,16 +16,25 @@ from cases.models import Episode, Family, Transfer
 from earlyhelp.core import perms
 from referrals.models import Contact
 from tests.factories import (
+    ActionFactory,
     AssessmentFactory,
     AssessmentSectionFactory,
+    CaseNoteFactory,
+    ClosureFactory,
     ConsentRecordFactory,
     ContactChildFactory,
     ContactFactory,
     EpisodeFactory,
     FamilyMemberFactory,
+    FamilyPlanFactory,
+    GoalFactory,
+    InterventionExtensionFactory,
+    InterventionFactory,
     NeedFactory,
     NotificationFactory,
     ServiceFactory,
+    TafMeetingFactory,
+    TafMemberFactory,
     TaskFactory,
 )
 
@@ -92,6 +101,18 @@ HOLDERS = {
     perms.TRIAGE_CONTACT: MASH,
     perms.DECIDE_CONTACT: {"mash_manager"},
     perms.ALLOCATE_EPISODE: {"lat_manager"},
+    perms.START_EPISODE: CASEWORKERS,
+    perms.EDIT_PLAN: CASEWORKERS,
+    perms.MANAGE_TAF: CASEWORKERS,
+    perms.RECORD_MEETING: CASEWORKERS,
+    perms.WORK_INTERVENTION: {"cfs_worker", "lat_manager", "other_lat"},
+    perms.DECIDE_EXTENSION: {"lat_manager"},
+    perms.ADD_CASE_NOTE: CASEWORKERS,
+    perms.REQUEST_CLOSURE: CASEWORKERS,
+    perms.APPROVE_CLOSURE: {"lat_manager"},
+    perms.STEP_UP: CASEWORKERS,
+    perms.STEP_DOWN: {"lat_manager"},
+    perms.VIEW_TEAM_CASELOAD: {"lat_manager"},
 }
 
 
@@ -160,6 +181,13 @@ MATRIX = {
     "referrals:contact_decide": Entry("contact", perms.DECIDE_CONTACT, writes=True),
     "referrals:transfer_reference": Entry("contact", perms.DECIDE_CONTACT, writes=True),
     "referrals:referrer_told": Entry("contact", perms.TRIAGE_CONTACT, writes=True),
+    # The work of an episode (one block per area).
+    # episodes
+    # plans
+    # taf
+    # interventions
+    # notes
+    # work
     "admin:*": Entry("admin"),
 }
 
@@ -172,6 +200,12 @@ POST_ONLY = {
     "accounts:notification_read",
     "referrals:contact_assign",
     "referrals:referrer_told",
+    # episodes
+    # plans
+    # taf
+    # interventions
+    # notes
+    # work
 }
 
 
@@ -200,7 +234,22 @@ def test_matrix_has_no_entries_for_urls_that_no_longer_exist():
     assert set(MATRIX) <= existing
 
 
-SCOPED_KINDS = {
+# The work of an episode: each kind is a record of that name in the world below, addressed by its own UUID and seen
+# by whoever sees its family.
+CASE_KINDS = {
+    "case",  # the episode itself, as its lead practitioner and team see it
+    "plan",
+    "goal",
+    "action",
+    "taf_member",
+    "meeting",
+    "intervention",
+    "extension",
+    "note",
+    "closure",
+}
+
+SCOPED_KINDS = CASE_KINDS | {
     "family",
     "member",
     "person",
@@ -269,8 +318,30 @@ def world(request, own_family, other_family, restricted_family, granted_family):
             family=family, direction="step_up", kind="social_care", contact=contact, created_by=partner
         )
         members[f"contact:{scope}"] = contact
-        members[f"episode:{scope}"] = EpisodeFactory(family=family)
+        episode = EpisodeFactory(family=family)
+        members[f"episode:{scope}"] = members[f"case:{scope}"] = episode
+        _case_records(members, scope=scope, episode=episode)
     return clients, families, members
+
+
+def _case_records(members: dict, *, scope: str, episode) -> None:
+    """One record of each kind in CASE_KINDS, hung on the family's one open episode."""
+    family = episode.family
+    plan = FamilyPlanFactory(episode=episode, family=family)
+    intervention = InterventionFactory(episode=episode, family=family)
+    records = {
+        "plan": plan,
+        "goal": GoalFactory(plan=plan),
+        "action": ActionFactory(plan=plan),
+        "taf_member": TafMemberFactory(episode=episode, family=family),
+        "meeting": TafMeetingFactory(episode=episode, family=family),
+        "intervention": intervention,
+        "extension": InterventionExtensionFactory(intervention=intervention),
+        "note": CaseNoteFactory(family=family, episode=episode),
+        "closure": ClosureFactory(episode=episode, family=family),
+    }
+    for kind, record in records.items():
+        members[f"{kind}:{scope}"] = record
 
 
 def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
@@ -298,7 +369,7 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
         return reverse(name, kwargs={"uuid": need.assessment.uuid, "need_uuid": need.uuid})
     if entry.kind == "notification":
         return reverse(name, kwargs={"uuid": members["notification"].uuid})
-    if entry.kind in ("contact", "episode"):
+    if entry.kind in CASE_KINDS or entry.kind in ("contact", "episode"):
         return reverse(name, kwargs={"uuid": members[f"{entry.kind}:{scope}"].uuid})
     if entry.kind == "referral":  # every contact in the world was referred by the partner practitioner
         return reverse(name, kwargs={"uuid": members[f"contact:{scope}"].uuid})

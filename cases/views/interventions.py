@@ -1,0 +1,3 @@
+"""Pages for targeted Child and Family Support: interventions, sessions and extensions."""
+
+urlpatterns: list = []

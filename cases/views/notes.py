@@ -1,0 +1,3 @@
+"""Pages for case notes, their amendments, and the family chronology."""
+
+urlpatterns: list = []
