@@ -195,6 +195,11 @@ MASH_DECISION_HOURS = {
     "green": float(os.environ.get("MASH_GREEN_HOURS") or 3 * WORKING_DAY_HOURS),
 }
 
+# Team Around the Family meetings: the initial meeting within this many working days of the assessment's
+# authorisation (or of allocation), then a review this many weeks after each meeting held.
+TAF_INITIAL_MEETING_WORKING_DAYS = int(os.environ.get("TAF_INITIAL_MEETING_WORKING_DAYS") or 15)
+TAF_REVIEW_WEEKS = int(os.environ.get("TAF_REVIEW_WEEKS") or 6)
+
 # Celery: eager (in-process) when no broker is configured.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)

@@ -193,6 +193,13 @@ MATRIX = {
 
 # Pages that only act on POST: a GET is refused with 405 once the role allows the page.
 POST_ONLY = {
+    "cases:taf": Entry("case", perms.VIEW_FAMILY),
+    "cases:taf_invite": Entry("case", perms.MANAGE_TAF, writes=True),
+    "cases:taf_member_remove": Entry("taf_member", perms.MANAGE_TAF, writes=True),
+    "cases:meeting_new": Entry("case", perms.RECORD_MEETING, writes=True),
+    "cases:meeting_detail": Entry("meeting", perms.VIEW_FAMILY),
+    "cases:meeting_record": Entry("meeting", perms.RECORD_MEETING, writes=True),
+    "cases:meeting_cancel": Entry("meeting", perms.RECORD_MEETING, writes=True),
     "cases:task_complete",
     "consent:answer",
     "assessments:need_remove",
@@ -217,6 +224,8 @@ def _pattern_names(patterns=None, namespace: str = "") -> set[str]:
             names |= _pattern_names(pattern.url_patterns, inner)
         elif isinstance(pattern, URLPattern):
             names.add(f"{namespace}{pattern.name}" if pattern.name else f"{namespace}<unnamed {pattern.pattern}>")
+    "cases:taf_member_remove",
+    "cases:meeting_cancel",
     return names
 
 
