@@ -183,16 +183,16 @@ MATRIX = {
     "referrals:referrer_told": Entry("contact", perms.TRIAGE_CONTACT, writes=True),
     # The work of an episode (one block per area).
     # episodes
+    "cases:episode_detail": Entry("case", perms.VIEW_FAMILY),
+    "cases:episode_start": Entry("family", perms.START_EPISODE, writes=True),
+    "cases:closure_request": Entry("case", perms.REQUEST_CLOSURE, writes=True),
+    "cases:closure_decide": Entry("closure", perms.APPROVE_CLOSURE, writes=True),
+    "cases:episode_reopen": Entry("case", perms.APPROVE_CLOSURE, writes=True),
+    "cases:step_up": Entry("case", perms.STEP_UP, writes=True),
+    "cases:step_up_reference": Entry("case", perms.STEP_UP, writes=True),
+    "cases:step_down": Entry("family", perms.STEP_DOWN, writes=True),
     # plans
     # taf
-    # interventions
-    # notes
-    # work
-    "admin:*": Entry("admin"),
-}
-
-# Pages that only act on POST: a GET is refused with 405 once the role allows the page.
-POST_ONLY = {
     "cases:taf": Entry("case", perms.VIEW_FAMILY),
     "cases:taf_invite": Entry("case", perms.MANAGE_TAF, writes=True),
     "cases:taf_member_remove": Entry("taf_member", perms.MANAGE_TAF, writes=True),
@@ -200,6 +200,20 @@ POST_ONLY = {
     "cases:meeting_detail": Entry("meeting", perms.VIEW_FAMILY),
     "cases:meeting_record": Entry("meeting", perms.RECORD_MEETING, writes=True),
     "cases:meeting_cancel": Entry("meeting", perms.RECORD_MEETING, writes=True),
+    # interventions
+    # notes
+    "cases:note_list": Entry("family", perms.VIEW_FAMILY),
+    "cases:note_add": Entry("family", perms.ADD_CASE_NOTE, writes=True),
+    "cases:note_detail": Entry("note", perms.VIEW_FAMILY),
+    "cases:note_edit": Entry("note", perms.ADD_CASE_NOTE, writes=True),
+    "cases:note_amend": Entry("note", perms.ADD_CASE_NOTE, writes=True),
+    "cases:chronology": Entry("family", perms.VIEW_FAMILY),
+    # work
+    "admin:*": Entry("admin"),
+}
+
+# Pages that only act on POST: a GET is refused with 405 once the role allows the page.
+POST_ONLY = {
     "cases:task_complete",
     "consent:answer",
     "assessments:need_remove",
@@ -210,6 +224,8 @@ POST_ONLY = {
     # episodes
     # plans
     # taf
+    "cases:taf_member_remove",
+    "cases:meeting_cancel",
     # interventions
     # notes
     # work
@@ -224,8 +240,6 @@ def _pattern_names(patterns=None, namespace: str = "") -> set[str]:
             names |= _pattern_names(pattern.url_patterns, inner)
         elif isinstance(pattern, URLPattern):
             names.add(f"{namespace}{pattern.name}" if pattern.name else f"{namespace}<unnamed {pattern.pattern}>")
-    "cases:taf_member_remove",
-    "cases:meeting_cancel",
     return names
 
 
