@@ -1,0 +1,165 @@
+"""The demo's agencies and its users: one per role, and one per role in each Local Area Team for team-based roles."""
+
+from django.db import transaction
+
+from earlyhelp.accounts.models import User
+from earlyhelp.core import perms
+from locality.models import Agency, LocalAreaTeam, Team
+from locality.services import membership_add
+
+DEMO_PASSWORD = "Early-help-demo-2026"
+DEMO_DOMAIN = "example.org"
+
+AGENCIES = [
+    ("City of York Council", Agency.Type.LOCAL_AUTHORITY, "", None),
+    ("Heworth Green Primary School (demo)", Agency.Type.SCHOOL, "900001", "tang-hall"),
+    ("Hob Moor Lane Primary School (demo)", Agency.Type.SCHOOL, "900002", "hob-moor"),
+    ("Clifton Moor Academy (demo)", Agency.Type.SCHOOL, "900003", "clifton"),
+    ("Ouse Valley Secondary School (demo)", Agency.Type.SCHOOL, "900004", None),
+    ("Little Acorns Nursery (demo)", Agency.Type.EARLY_YEARS, "EY900005", None),
+    ("York Health Visiting Service (demo)", Agency.Type.HEALTH, "", None),
+    ("Minster Medical Practice (demo)", Agency.Type.GP, "B90001", None),
+    ("Riverside Surgery (demo)", Agency.Type.GP, "B90002", None),
+    ("Police (demo)", Agency.Type.POLICE, "", None),
+    ("Housing Services (demo)", Agency.Type.HOUSING, "", None),
+    ("Family Friends Voluntary Project (demo)", Agency.Type.VOLUNTARY, "", None),
+]
+ROLE_USERS = [
+    # (role, e-mail local part, full name, job title, agency, team name, team's LAT slug or "each")
+    (
+        perms.PARTNER_PRACTITIONER,
+        "partner.school",
+        "Sam Partner",
+        "Class teacher",
+        "Heworth Green Primary School (demo)",
+        "Safeguarding",
+        None,
+    ),
+    (
+        perms.AGENCY_LEAD,
+        "lead.school",
+        "Jordan Lead",
+        "Designated safeguarding lead",
+        "Heworth Green Primary School (demo)",
+        "Safeguarding",
+        None,
+    ),
+    (
+        perms.PARTNER_PRACTITIONER,
+        "partner.health",
+        "Harper Health",
+        "Health visitor",
+        "York Health Visiting Service (demo)",
+        "Health visiting",
+        None,
+    ),
+    (
+        perms.LEAD_PRACTITIONER,
+        "lead",
+        "Lee Lead",
+        "Lead practitioner",
+        "City of York Council",
+        "Local Area Team",
+        "each",
+    ),
+    (
+        perms.CFS_WORKER,
+        "cfs",
+        "Casey Support",
+        "Child and family support worker",
+        "City of York Council",
+        "Local Area Team",
+        "each",
+    ),
+    (
+        perms.LAT_MANAGER,
+        "manager",
+        "Morgan Manager",
+        "Local Area Team manager",
+        "City of York Council",
+        "Local Area Team",
+        "each",
+    ),
+    (perms.MASH_SCREENER, "mash.screener", "Sasha Screener", "MASH screener", "City of York Council", "MASH", None),
+    (perms.MASH_MANAGER, "mash.manager", "Mo Decider", "MASH manager", "City of York Council", "MASH", None),
+    (
+        perms.SF_OFFICER,
+        "sf.officer",
+        "Frankie Families",
+        "Supporting Families officer",
+        "City of York Council",
+        "Supporting Families",
+        None,
+    ),
+    (
+        perms.PERFORMANCE_ANALYST,
+        "analyst",
+        "Ari Analyst",
+        "Performance analyst",
+        "City of York Council",
+        "Performance",
+        None,
+    ),
+    (
+        perms.IG_OFFICER,
+        "ig.officer",
+        "Indy Governance",
+        "Information governance officer",
+        "City of York Council",
+        "Information governance",
+        None,
+    ),
+    (
+        perms.SYSTEM_ADMINISTRATOR,
+        "admin",
+        "Alex Admin",
+        "System administrator",
+        "City of York Council",
+        "Systems",
+        None,
+    ),
+]
+
+
+def demo_email(local: str, lat_slug: str | None = None) -> str:
+    """A demo user's e-mail address, such as cfs.tang-hall@example.org."""
+    return f"{local}.{lat_slug}@{DEMO_DOMAIN}" if lat_slug else f"{local}@{DEMO_DOMAIN}"
+
+
+@transaction.atomic
+def agencies_load() -> dict[str, Agency]:
+    """York's demo agencies by name, made once."""
+    teams = {t.slug: t for t in LocalAreaTeam.objects.all()}
+    agencies = {}
+    for name, type_, code, lat in AGENCIES:
+        agencies[name], _ = Agency.objects.get_or_create(
+            name=name, defaults={"type": type_, "code": code, "local_area_team": teams.get(lat)}
+        )
+    return agencies
+
+
+@transaction.atomic
+def users_load(agencies: dict[str, Agency]) -> dict[str, User]:
+    """The demo users by e-mail address, each in their team with their role; made once."""
+    users = {}
+    lats = list(LocalAreaTeam.objects.all())
+    for role, local, name, job, agency_name, team_name, per_lat in ROLE_USERS:
+        places = [(lat, f"{team_name}: {lat.name}") for lat in lats] if per_lat else [(None, team_name)]
+        for lat, full_team_name in places:
+            email = demo_email(local, lat.slug if lat else None)
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email,
+                    DEMO_PASSWORD,
+                    full_name=f"{name} ({lat.name})" if lat else name,
+                    job_title=job,
+                    agency=agencies[agency_name],
+                    is_staff=role in (perms.SYSTEM_ADMINISTRATOR, perms.IG_OFFICER),
+                )
+            team, _ = Team.objects.get_or_create(
+                agency=agencies[agency_name], name=full_team_name, defaults={"local_area_team": lat}
+            )
+            membership_add(user=user, team=team, role=role)
+            users[email] = user
+    return users
