@@ -211,6 +211,12 @@ MATRIX = {
     # work
     "admin:*": Entry("admin"),
 }
+    "cases:intervention_new": Entry("case", perms.WORK_INTERVENTION, writes=True),
+    "cases:intervention_detail": Entry("intervention", perms.VIEW_FAMILY),
+    "cases:session_add": Entry("intervention", perms.WORK_INTERVENTION, writes=True),
+    "cases:extension_request": Entry("intervention", perms.WORK_INTERVENTION, writes=True),
+    "cases:extension_decide": Entry("extension", perms.DECIDE_EXTENSION, writes=True),
+    "cases:intervention_end": Entry("intervention", perms.WORK_INTERVENTION, writes=True),
 
 # Pages that only act on POST: a GET is refused with 405 once the role allows the page.
 POST_ONLY = {
