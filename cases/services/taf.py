@@ -29,6 +29,7 @@ from locality.selectors import team_ids_with_case_access
 DISCLOSURE_WHAT = "Team Around the Family membership"
 ENDING_DECISIONS = (TafMeeting.Decision.CLOSE, TafMeeting.Decision.STEP_UP)
 FUTURE_HELD = "A meeting cannot be recorded as held on a date in the future"
+PLAN_AHEAD_DAYS = 366  # meetings and reviews are planned at most a year ahead
 
 
 class TafError(Exception):
@@ -177,6 +178,10 @@ def meeting_plan(*, user, episode: Episode, kind: str, due_on: date | None = Non
     due_on = due_on or meeting_due_default(episode=episode, kind=kind)
     if due_on is None:
         raise ValidationError({"due_on": "Enter the date the meeting is due"})
+    if due_on < timezone.localdate(episode.requested_at):
+        raise ValidationError({"due_on": "The meeting cannot be due before early help was requested"})
+    if due_on > timezone.localdate() + timedelta(days=PLAN_AHEAD_DAYS):
+        raise ValidationError({"due_on": "Plan meetings no more than a year ahead"})
     meetings = TafMeeting.objects.filter(episode=episode)
     label = TafMeeting.Kind(kind).label
     already = meetings.filter(kind=kind, status=TafMeeting.Status.PLANNED).first()
@@ -214,6 +219,10 @@ def meeting_cancel(*, user, meeting: TafMeeting) -> TafMeeting:
     return meeting
 
 
+def _review_hint(held_on: date) -> str:
+    return f"{settings.TAF_REVIEW_WEEKS} weeks after this meeting is {long_date(review_due_after(held_on))}"
+
+
 def _validate_record(
     *, meeting: TafMeeting, held_on: date, result: str, decision: str, next_review_due: date | None
 ) -> None:
@@ -228,12 +237,12 @@ def _validate_record(
         errors["held_on"] = "The meeting cannot have been held before early help was requested"
     if decision not in ENDING_DECISIONS:
         if next_review_due is None:
-            errors["next_review_due"] = (
-                f"Enter when the next review is due ({settings.TAF_REVIEW_WEEKS} weeks after this meeting is "
-                f"{long_date(review_due_after(held_on))})"
-            )
+            hint = "" if "held_on" in errors else f" ({_review_hint(held_on)})"
+            errors["next_review_due"] = f"Enter when the next review is due{hint}"
         elif next_review_due <= held_on:
             errors["next_review_due"] = "The next review must be after the date the meeting was held"
+        elif next_review_due > held_on + timedelta(days=PLAN_AHEAD_DAYS):
+            errors["next_review_due"] = "The next review must be within a year of the meeting"
     if errors:
         raise ValidationError(errors)
 

@@ -347,7 +347,11 @@ def test_meeting_plan_initial_leaves_the_episode_status(episode, cfs_worker_user
 
 
 def test_meeting_plan_uses_the_due_date_by_the_rules_when_none_is_given(own_family, cfs_worker_user):
-    episode = AllocatedEpisodeFactory(family=own_family, allocated_at=datetime(2026, 12, 18, 11, tzinfo=LONDON))
+    episode = AllocatedEpisodeFactory(
+        family=own_family,
+        requested_at=datetime(2026, 12, 10, 9, tzinfo=LONDON),
+        allocated_at=datetime(2026, 12, 18, 11, tzinfo=LONDON),
+    )
     meeting = meeting_plan(user=cfs_worker_user, episode=episode, kind="initial")
     assert meeting.due_on == date(2027, 1, 13)
 
@@ -570,3 +574,23 @@ def test_taf_services_refuse_a_member_of_another_agency_type(episode, cfs_worker
         invite(episode, officer, by=cfs_worker_user)
     consent_for(episode.family, agency=police)
     assert invite(episode, officer, by=cfs_worker_user).agency == police
+
+
+def test_meeting_plan_refuses_a_due_date_before_the_request_or_over_a_year_ahead(episode, cfs_worker_user):
+    with pytest.raises(ValidationError, match="before early help was requested"):
+        meeting_plan(user=cfs_worker_user, episode=episode, kind="review", due_on=date(2025, 12, 31))
+    with time_machine.travel(TODAY), pytest.raises(ValidationError, match="no more than a year ahead"):
+        meeting_plan(user=cfs_worker_user, episode=episode, kind="review", due_on=date(2027, 6, 12))
+    assert not TafMeeting.objects.exists()
+
+
+@time_machine.travel(TODAY)
+def test_meeting_record_refuses_a_next_review_over_a_year_on(episode, cfs_worker_user):
+    with pytest.raises(ValidationError, match="within a year of the meeting"):
+        record(TafMeetingFactory(episode=episode), by=cfs_worker_user, next_review_due=date(2027, 6, 11))
+
+
+@time_machine.travel(TODAY)
+def test_meeting_record_refuses_a_date_before_the_request(episode, cfs_worker_user):
+    with pytest.raises(ValidationError, match="before early help was requested"):
+        record(TafMeetingFactory(episode=episode), by=cfs_worker_user, held_on=date(2026, 1, 4))
