@@ -192,6 +192,16 @@ MATRIX = {
     "cases:step_up_reference": Entry("case", perms.STEP_UP, writes=True),
     "cases:step_down": Entry("family", perms.STEP_DOWN, writes=True),
     # plans
+    "cases:plan_new": Entry("case", perms.EDIT_PLAN, writes=True),
+    "cases:plan_detail": Entry("plan", perms.VIEW_FAMILY),
+    "cases:plan_edit": Entry("plan", perms.EDIT_PLAN, writes=True),
+    "cases:plan_agree": Entry("plan", perms.EDIT_PLAN, writes=True),
+    "cases:goal_add": Entry("plan", perms.EDIT_PLAN, writes=True),
+    "cases:goal_edit": Entry("goal", perms.EDIT_PLAN, writes=True),
+    "cases:goal_score": Entry("goal", perms.EDIT_PLAN, writes=True),
+    "cases:action_add": Entry("plan", perms.EDIT_PLAN, writes=True),
+    "cases:action_edit": Entry("action", perms.EDIT_PLAN, writes=True),
+    "cases:my_actions": Entry("login", perms.VIEW_FAMILY),
     # taf
     "cases:taf": Entry("case", perms.VIEW_FAMILY),
     "cases:taf_invite": Entry("case", perms.MANAGE_TAF, writes=True),
