@@ -96,6 +96,12 @@ def _sees_family_by_team(*, family, user) -> bool:
     return team_ids_with_case_access(user).filter(pk=family.local_area_team_id).exists()
 
 
+def _type_name(agency) -> str:
+    """The agency's type inside a sentence: "school", "early years", but "GP practice"."""
+    label = agency.get_type_display()
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
 def _consent_refusal(*, family, agency) -> str | None:
     """Why the family's consent does not cover `agency`, or None when it does."""
     decision = agency_may_receive(family=family, agency=agency)
@@ -104,7 +110,7 @@ def _consent_refusal(*, family, agency) -> str | None:
     if agency is None:
         return decision.message
     return (
-        f"The family's consent does not cover sharing with {agency} ({agency.get_type_display().lower()}). "
+        f"The family's consent does not cover sharing with {agency} ({_type_name(agency)}). "
         "Ask the family for consent to share with this agency, or, if asking would put a child at risk, ask a "
         "manager to record a safeguarding override"
     )
