@@ -12,3 +12,15 @@ def families_follow_postcode_sector_task(sector_code: str, acting_user_id: int) 
     """Re-home families after a postcode area moves to another team; idempotent."""
     with acting_as(User.objects.get(pk=acting_user_id)):
         return families_follow_postcode_sector(sector_code=sector_code)
+
+
+@shared_task(acks_late=True)
+def closure_grants_end_task() -> int:
+    """End partners' access to families whose closure grace period has run out; safe to run twice a day."""
+    from django.utils import timezone
+
+    from cases.services.episodes import closure_grants_end
+    from earlyhelp.accounts.services import service_account_get
+
+    with acting_as(service_account_get(name="closure-grants")):
+        return closure_grants_end(today=timezone.localdate())

@@ -216,6 +216,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-consents-daily": {"task": "consent.tasks.consents_expire_task", "schedule": crontab(hour=1, minute=15)},
     "flag-overdue-contacts": {"task": "referrals.tasks.contacts_overdue_task", "schedule": crontab(minute="*/15")},
+    "end-partner-access-after-closure": {
+        "task": "cases.tasks.closure_grants_end_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 # Security headers. Production adds HTTPS-only settings; `check --deploy` is clean with them.
@@ -243,3 +247,7 @@ LOGGING = {
 
 # Reference data used by the product.
 FAMILIES_PER_PAGE = 25
+# Closing early help: partners keep sight of the family this many days after closure (support tapers, and
+# late actions can be finished), and a manager may reopen a closed episode within this many months.
+CASE_CLOSURE_GRACE_DAYS = int(os.environ.get("CASE_CLOSURE_GRACE_DAYS") or 28)
+CASE_REOPEN_MONTHS = int(os.environ.get("CASE_REOPEN_MONTHS") or 3)

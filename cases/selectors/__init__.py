@@ -117,6 +117,8 @@ def family_page(*, user, uuid) -> Family:
     family.open_tasks = list(family.tasks.filter(status="open").select_related("assigned_to", "team"))
     family.assessment_list = list(family.assessments.select_related("assessor"))
     family.episode_list = episodes_for(family=family)
+    family.open_episode = next((episode for episode in family.episode_list if episode.is_open), None)
+    family.earlier_episodes = [episode for episode in family.episode_list if not episode.is_open]
     family.involvement_list = list(
         family.involvements.select_related("agency", "person").filter(
             Q(person__isnull=True) | Q(person__in=visible_people)
