@@ -7,6 +7,7 @@ Everything is made up (Faker en_GB) and deterministic for a given --seed. Never 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from cases.demo.casework import casework_load
 from cases.demo.directory import directory_load
 from cases.demo.families import families_load
 from cases.demo.front_door import front_door_load, grants_load
@@ -42,6 +43,10 @@ class Command(BaseCommand):
             )
             grants_load(created, users)
             front_door_load(created, users)
+            episodes = casework_load(created, users, agencies, seed=seed, seeder=seeder, progress=self.stdout.write)
         self.stdout.write(
-            self.style.SUCCESS(f"Demo data ready: {len(created)} families added. Password: {DEMO_PASSWORD}")
+            self.style.SUCCESS(
+                f"Demo data ready: {len(created)} families added, {episodes} with early help under way. "
+                f"Password: {DEMO_PASSWORD}"
+            )
         )
