@@ -1,9 +1,12 @@
 """Background jobs for families. Tasks load by id, act as a named user, and call a service."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from cases.services import families_follow_postcode_sector
+from cases.services.work import case_tasks_sweep
 from earlyhelp.accounts.models import User
+from earlyhelp.accounts.services import service_account_get
 from earlyhelp.audit.context import acting_as
 
 
@@ -24,3 +27,10 @@ def closure_grants_end_task() -> int:
 
     with acting_as(service_account_get(name="closure-grants")):
         return closure_grants_end(today=timezone.localdate())
+
+
+@shared_task(acks_late=True)
+def case_tasks_sweep_task() -> dict:
+    """Daily, early morning: raise, move and close the reminders the casework calls for; safe to run twice."""
+    with acting_as(service_account_get(name="case-tasks")):
+        return case_tasks_sweep(today=timezone.localdate()).as_dict()

@@ -216,6 +216,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-consents-daily": {"task": "consent.tasks.consents_expire_task", "schedule": crontab(hour=1, minute=15)},
     "flag-overdue-contacts": {"task": "referrals.tasks.contacts_overdue_task", "schedule": crontab(minute="*/15")},
+    # After consent expiry, so a lapsed consent's reminder closes the same morning; before the working day.
+    "case-tasks-daily": {"task": "cases.tasks.case_tasks_sweep_task", "schedule": crontab(hour=5, minute=30)},
     "end-partner-access-after-closure": {
         "task": "cases.tasks.closure_grants_end_task",
         "schedule": crontab(hour=1, minute=30),
