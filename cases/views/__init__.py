@@ -1,5 +1,7 @@
 """Pages for finding, creating and looking after families and the people in them."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
@@ -27,6 +29,7 @@ from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
 
 PER_PAGE = 25
+TASK_LIST_PAGES = ("cases:my_tasks", "cases:team_tasks")
 FAMILY_HITS = 10  # families matching by name or postcode, shown above the people found
 
 
@@ -299,6 +302,9 @@ def task_complete(request: HttpRequest, uuid, task_uuid) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, f"Task done: {task.title}.")
+    back = urlsplit(request.POST.get("next", ""))
+    if not (back.scheme or back.netloc) and back.path in {reverse(name) for name in TASK_LIST_PAGES}:
+        return redirect(back.geturl())  # back to the task list it was marked done on
     return redirect("cases:family_detail", uuid=family.uuid)
 
 

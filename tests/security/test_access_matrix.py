@@ -211,6 +211,12 @@ MATRIX = {
     "cases:meeting_record": Entry("meeting", perms.RECORD_MEETING, writes=True),
     "cases:meeting_cancel": Entry("meeting", perms.RECORD_MEETING, writes=True),
     # interventions
+    "cases:intervention_new": Entry("case", perms.WORK_INTERVENTION, writes=True),
+    "cases:intervention_detail": Entry("intervention", perms.VIEW_FAMILY),
+    "cases:session_add": Entry("intervention", perms.WORK_INTERVENTION, writes=True),
+    "cases:extension_request": Entry("intervention", perms.WORK_INTERVENTION, writes=True),
+    "cases:extension_decide": Entry("extension", perms.DECIDE_EXTENSION, writes=True),
+    "cases:intervention_end": Entry("intervention", perms.WORK_INTERVENTION, writes=True),
     # notes
     "cases:note_list": Entry("family", perms.VIEW_FAMILY),
     "cases:note_add": Entry("family", perms.ADD_CASE_NOTE, writes=True),
@@ -219,14 +225,12 @@ MATRIX = {
     "cases:note_amend": Entry("note", perms.ADD_CASE_NOTE, writes=True),
     "cases:chronology": Entry("family", perms.VIEW_FAMILY),
     # work
+    "cases:my_tasks": Entry("login", perms.VIEW_FAMILY),
+    "cases:caseload": Entry("login", perms.VIEW_FAMILY),
+    "cases:team_tasks": Entry("login", perms.VIEW_TEAM_CASELOAD),
+    "cases:team_caseload": Entry("login", perms.VIEW_TEAM_CASELOAD),
     "admin:*": Entry("admin"),
 }
-    "cases:intervention_new": Entry("case", perms.WORK_INTERVENTION, writes=True),
-    "cases:intervention_detail": Entry("intervention", perms.VIEW_FAMILY),
-    "cases:session_add": Entry("intervention", perms.WORK_INTERVENTION, writes=True),
-    "cases:extension_request": Entry("intervention", perms.WORK_INTERVENTION, writes=True),
-    "cases:extension_decide": Entry("extension", perms.DECIDE_EXTENSION, writes=True),
-    "cases:intervention_end": Entry("intervention", perms.WORK_INTERVENTION, writes=True),
 
 # Pages that only act on POST: a GET is refused with 405 once the role allows the page.
 POST_ONLY = {
