@@ -126,7 +126,7 @@ class MeetingRecordForm(forms.Form):
         for goal in goals:
             message = f"Give the goal “{str(goal)[:60]}” a score from 0 to 10"
             self.fields[f"goal_{goal.pk}"] = forms.TypedChoiceField(
-                label=str(goal),
+                label=goal.text,
                 choices=SCALE,
                 coerce=int,
                 widget=forms.RadioSelect,
