@@ -160,7 +160,7 @@ class PlanAgreeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("agreed_on", timezone.localdate())
         self.helper = gov_form_helper(
-            Field("agreed_on", context={"legend_size": Size.SMALL}), Field.checkbox("family_agreed")
+            Field("agreed_on", context={"legend_size": Size.for_legend(Size.SMALL)}), Field.checkbox("family_agreed")
         )
 
 
@@ -230,7 +230,7 @@ class GoalScoreForm(forms.Form):
         self.initial.setdefault("scored_on", timezone.localdate())
         self.helper = gov_form_helper(
             Field.text("score", field_width=2),
-            Field("scored_on", context={"legend_size": Size.SMALL}),
+            Field("scored_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field.textarea("comment", rows=3),
         )
 
@@ -305,7 +305,7 @@ class ActionForm(forms.Form):
                 ConditionalQuestion(kinds["agency"], Field.select("owner_agency")),
                 ConditionalQuestion(kinds["person"], Field.select("owner_person")),
             ),
-            Field("due_on", context={"legend_size": Size.SMALL}),
+            Field("due_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
         ]
         if editing:
             self.fields["status"] = forms.ChoiceField(
