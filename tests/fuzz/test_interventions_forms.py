@@ -327,7 +327,7 @@ def test_session_add_never_errors_on_arbitrary_input(world, cfs_worker_client, d
 @fuzz
 @given(
     data=form_post(
-        plain={"new_end_on": days_from_today(40, 90), "reason": prose},
+        plain={"new_end_on": days_from_today(64, 91), "reason": prose},
         bad={"new_end_on": date_input(low=-30, high=400), "reason": any_text},
     )
 )
