@@ -59,6 +59,10 @@ def test_episode_detail_shows_the_overview_and_logs_the_view(cfs_worker_client, 
     page = response.content.decode()
     assert "Chris Worker" in page and "Plan active" in page and "Tang Hall" in page
     assert _url("closure_request", episode) in page and _url("step_up", episode) in page
+    for name in ("plan_new", "taf", "intervention_new"):
+        assert _url(name, episode) in page, name
+    for name in ("note_list", "chronology"):
+        assert _url(name, episode.family) in page, name
     assert AccessEvent.objects.filter(user=cfs_worker_user, action="view", object_uuid=episode.uuid).exists()
 
 
