@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cases.models import Action, Episode, FamilyPlan, Goal, GoalScore, Person, Task
+from cases.models import Action, Episode, FamilyPlan, Goal, GoalScore, Person
 from cases.selectors.plans import OPEN_ACTION, action_practitioners
 from cases.services.episodes import EpisodeError, episode_move, episode_require_open
 from earlyhelp.core.locking import locked_save
@@ -294,12 +294,10 @@ def action_add(
 
 
 def _overdue_task_close(action: Action) -> None:
-    """A finished action no longer needs its overdue reminder."""
-    today = timezone.localdate()
-    for task in Task.objects.select_for_update().filter(key=action_overdue_key(action), status=Task.Status.OPEN):
-        status_move(task, Task.Status.DONE, error=PlanError, noun="A task")
-        task.completed_on = today
-        task.save(update_fields=["status", "completed_on", "updated_at"])
+    """A finished action no longer needs its overdue reminder (raised by the daily sweep under the same key)."""
+    from cases.services.work import task_close
+
+    task_close(key=action_overdue_key(action))
 
 
 @transaction.atomic
