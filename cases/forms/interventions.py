@@ -1,7 +1,7 @@
 """Forms for targeted Child and Family Support. Fields check their own shape; the services decide what the rules
 allow (the 6 to 12 week window, dates around the start, who may decide an extension)."""
 
-from crispy_forms_gds.layout import Field, Fieldset, Size
+from crispy_forms_gds.layout import Field, Size
 from django import forms
 from django.utils import timezone
 
@@ -10,6 +10,7 @@ from earlyhelp.core.forms import GovDateField, gov_form_helper
 from referrals.forms import ModelChoicesField
 
 TEXT_MAX = 8000
+DATE_LEGEND = Size.for_legend(Size.SMALL)  # a date input's legend takes the whole class name
 
 
 def _text(label: str, *, message: str = "", required: bool = True, hint: str = "", rows: int = 5) -> forms.CharField:
@@ -73,13 +74,10 @@ class InterventionForm(forms.Form):
             Field.select("worker"),
             Field.radios("kind", legend_size=Size.SMALL, small=True),
             Field.textarea("aims"),
-            Field("started_on", context={"legend_size": Size.SMALL}),
-            Fieldset(
-                Field.text("weeks", field_width=2),
-                Field("planned_end_on", context={"legend_size": Size.SMALL}),
-                legend="How long is it planned for?",
-                legend_size=Size.SMALL,
-            ),
+            Field("started_on", context={"legend_size": DATE_LEGEND}),
+            # Two separate questions, not a fieldset around them: a date input is a fieldset of its own.
+            Field.text("weeks", field_width=2),
+            Field("planned_end_on", context={"legend_size": DATE_LEGEND}),
         )
         _ordered(self)
 
@@ -116,7 +114,7 @@ class SessionForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("held_on", timezone.localdate())
         self.helper = gov_form_helper(
-            Field("held_on", context={"legend_size": Size.SMALL}),
+            Field("held_on", context={"legend_size": DATE_LEGEND}),
             Field.radios("kind", legend_size=Size.SMALL, small=True),
             Field.checkboxes("people_seen", legend_size=Size.SMALL, small=True),
             Field.checkbox("child_seen_alone"),
@@ -132,7 +130,7 @@ class ExtensionRequestForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = gov_form_helper(
-            Field("new_end_on", context={"legend_size": Size.SMALL}), Field.textarea("reason")
+            Field("new_end_on", context={"legend_size": DATE_LEGEND}), Field.textarea("reason")
         )
         _ordered(self)
 
@@ -178,7 +176,7 @@ class InterventionEndForm(forms.Form):
             self.initial.setdefault("ended_on", timezone.localdate())
         self.helper = gov_form_helper(
             Field.radios("status", legend_size=Size.SMALL),
-            Field("ended_on", context={"legend_size": Size.SMALL}),
+            Field("ended_on", context={"legend_size": DATE_LEGEND}),
             Field.textarea("outcome"),
         )
         _ordered(self)
