@@ -375,9 +375,10 @@ def episode_allocate(*, user, episode, worker) -> None:
         from referrals.services import contact_close_after_action
 
         contact_close_after_action(contact=episode.contact)
-    from cases.services.episodes import allocation_task_key, tasks_close_for_key
+    from cases.services.episodes import allocation_task_key
+    from cases.services.work import task_close
 
-    tasks_close_for_key(key=allocation_task_key(episode))
+    task_close(key=allocation_task_key(episode))
     notify(
         user=worker,
         message=f"You have been allocated early help for the {episode.family.name} family",

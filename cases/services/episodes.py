@@ -13,6 +13,7 @@ from guardian.shortcuts import get_users_with_perms
 from cases.models import Closure, Episode, Family, TafMeeting, TafMember, Task, Transfer
 from cases.selectors import episodes as selectors
 from cases.selectors import team_managers, team_workers
+from cases.services.work import task_close, task_raise
 from earlyhelp.accounts.services import notify
 from earlyhelp.core import perms
 from earlyhelp.core.codes import LevelOfNeed
@@ -74,30 +75,15 @@ def closure_task_key(closure: Closure) -> str:
 
 
 def _team_task_raise(*, episode: Episode, kind: str, key: str, title: str) -> Task:
-    task = Task(
+    return task_raise(
+        key=key,
+        kind=kind,
         family=episode.family,
         episode=episode,
-        kind=kind,
-        key=key,
         title=title,
         team=episode.family.local_area_team,
         due_on=timezone.localdate() + timedelta(days=TEAM_TASK_DUE_DAYS),
     )
-    task.full_clean()
-    task.save()
-    return task
-
-
-@transaction.atomic
-def tasks_close_for_key(*, key: str) -> int:
-    """Mark done the open task a service raised under `key` (the work it asked for has been done)."""
-    closed = 0
-    for task in Task.objects.select_for_update().filter(key=key, status=Task.Status.OPEN):
-        status_move(task, Task.Status.DONE, error=EpisodeError, noun="A task")
-        task.completed_on = timezone.localdate()
-        task.save(update_fields=["status", "completed_on", "updated_at"])
-        closed += 1
-    return closed
 
 
 def _notify_managers(*, family: Family, message: str, url: str, besides=None) -> None:
@@ -271,7 +257,7 @@ def closure_decide(*, user, closure: Closure, approve: bool, refusal_reason: str
         _episode_close(closure=closure)
     else:
         episode_move(episode=closure.episode, status=Episode.Status.PLAN_ACTIVE)
-    tasks_close_for_key(key=closure_task_key(closure))
+    task_close(key=closure_task_key(closure))
     outcome = "approved: early help is closed" if approve else f"refused: {closure.refusal_reason}"
     notify(
         user=closure.requested_by,

@@ -24,6 +24,7 @@ from cases.models.families import FamilyMember
 from cases.models.interventions import MAX_WEEKS, MIN_WEEKS
 from cases.selectors import family_people_visible, team_managers, team_workers
 from cases.services.episodes import EpisodeError, episode_require_open
+from cases.services.work import task_close, task_raise
 from earlyhelp.accounts.services import notify
 from earlyhelp.core.states import status_move
 from earlyhelp.core.working_time import is_working_day
@@ -294,7 +295,7 @@ def extension_request(*, user, intervention: Intervention, new_end_on: date, rea
     extension.save()
     today = timezone.localdate()
     episode = intervention.episode
-    Task.objects.create(
+    task_raise(
         family=intervention.family,
         episode=episode,
         kind=Task.Kind.EXTENSION_DECISION,
@@ -313,13 +314,6 @@ def extension_request(*, user, intervention: Intervention, new_end_on: date, rea
             url=url,
         )
     return extension
-
-
-def _tasks_close(key: str) -> None:
-    for task in Task.objects.select_for_update().filter(key=key, status=Task.Status.OPEN):
-        status_move(task, Task.Status.DONE, error=InterventionError, noun="A task")
-        task.completed_on = timezone.localdate()
-        task.save(update_fields=["status", "completed_on", "updated_at"])
 
 
 def extension_may_decide(*, user, extension: InterventionExtension) -> str:
@@ -367,7 +361,7 @@ def extension_decide(*, user, extension: InterventionExtension, approve: bool, r
         intervention.planned_end_on = extension.new_end_on
         intervention.full_clean()
         intervention.save(update_fields=["planned_end_on", "updated_at"])
-    _tasks_close(f"extension:{extension.uuid}")
+    task_close(key=f"extension:{extension.uuid}")
     outcome = f"approved to {_long(extension.new_end_on)}" if approve else "refused"
     url = reverse("cases:intervention_detail", kwargs={"uuid": intervention.uuid})
     for person in {extension.requested_by, intervention.worker} - {user}:
@@ -412,6 +406,6 @@ def intervention_end(*, user, intervention: Intervention, status: str, ended_on:
         waiting.decided_at = timezone.now()
         waiting.decision_reason = f"Not decided: the intervention ended on {_long(ended_on)}"
         waiting.save(update_fields=["status", "decided_at", "decision_reason", "updated_at"])
-        _tasks_close(f"extension:{waiting.uuid}")
-    _tasks_close(f"intervention_ending:{intervention.uuid}")  # the reminder the daily sweep raises near the end
+        task_close(key=f"extension:{waiting.uuid}")
+    task_close(key=f"intervention_ending:{intervention.uuid}")  # the reminder the daily sweep raises near the end
     return intervention

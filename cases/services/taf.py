@@ -14,11 +14,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Episode, Goal, GoalScore, TafAttendance, TafMeeting, TafMember, Task
+from cases.models import Episode, Goal, GoalScore, TafAttendance, TafMeeting, TafMember
 from cases.selectors import families_visible_to
 from cases.selectors.taf import goals_to_scale, meeting_last_held, meeting_practitioners, taf_invitees
 from cases.services import family_access_grant, family_access_revoke
 from cases.services.episodes import episode_move, episode_require_open
+from cases.services.work import REVIEW_DUE, task_close, task_key
 from consent.selectors import agency_may_receive
 from consent.services import disclosure_record
 from earlyhelp.accounts.services import notify
@@ -286,13 +287,6 @@ def _scores_save(*, user, meeting: TafMeeting, scores: dict) -> None:
         goal.save(update_fields=["latest", "lock_version", "updated_at"])
 
 
-def _review_tasks_close(*, episode: Episode) -> None:
-    for task in Task.objects.select_for_update().filter(key=f"review_due:{episode.uuid}", status=Task.Status.OPEN):
-        status_move(task, Task.Status.DONE, error=TafError, noun="A task")
-        task.completed_on = timezone.localdate()
-        task.save(update_fields=["status", "completed_on", "updated_at"])
-
-
 @transaction.atomic
 def meeting_record(
     *,
@@ -335,5 +329,5 @@ def meeting_record(
     episode.save(update_fields=["next_review_due", "updated_at"])
     if meeting.kind == TafMeeting.Kind.REVIEW:
         _review_finished(episode=episode)
-    _review_tasks_close(episode=episode)
+    task_close(key=task_key(REVIEW_DUE, episode))
     return meeting
