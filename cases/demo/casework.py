@@ -221,7 +221,7 @@ def allocation_tasks_load(*, seeder: User) -> None:
             kind=Task.Kind.ALLOCATION_WAITING,
             key=f"allocation:{episode.uuid}",
             team_id=episode.local_area_team_id,
-            due_on=parts.working_day_after(episode.requested_at.date(), 5),
+            due_on=parts.working_days_after(episode.requested_at.date(), 5),
         )
         for episode in waiting
         if f"allocation:{episode.uuid}" not in open_keys

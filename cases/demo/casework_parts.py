@@ -28,27 +28,12 @@ from cases.models import (
     TafMember,
     Task,
 )
-from earlyhelp.core.working_time import is_working_day
+from earlyhelp.core.working_time import working_day_on_or_before, working_days_after
 
 ALLOCATED, ASSESSING, ACTIVE, REVIEWING = "allocated", "assessing", "plan_active", "reviewing"
 CLOSING, CLOSED = "closing", "closed"
 WITH_PLAN = (ACTIVE, REVIEWING, CLOSING, CLOSED)
 HEALTH_VISITING = "York Health Visiting Service (demo)"
-
-
-def working_day_before(day: date) -> date:
-    """`day` if it is a working day, else the working day before it."""
-    while not is_working_day(day):
-        day -= timedelta(days=1)
-    return day
-
-
-def working_day_after(day: date, days: int) -> date:
-    """The date `days` working days after `day`."""
-    while days > 0:
-        day += timedelta(days=1)
-        days -= is_working_day(day)
-    return day
 
 
 @dataclass
@@ -99,7 +84,7 @@ class Builder:
         return min(timezone.make_aware(datetime.combine(day, time(hour, self.rng.randint(0, 59)))), self.now)
 
     def days_ago(self, days: int) -> date:
-        return working_day_before(self.today - timedelta(days=days))
+        return working_day_on_or_before(self.today - timedelta(days=days))
 
     # The episode and its timeline
 
@@ -151,7 +136,7 @@ class Builder:
         if stage == CLOSING:
             return self.days_ago(rng.randint(90, 140)), None
         closed = self.days_ago(rng.randint(3, 200))
-        return working_day_before(closed - timedelta(days=rng.randint(84, 150))), closed
+        return working_day_on_or_before(closed - timedelta(days=rng.randint(84, 150))), closed
 
     # Meetings and the Team Around the Family
 
@@ -175,7 +160,7 @@ class Builder:
         while due < end:
             if case.review_late and due + self.review_every > end:
                 break
-            day = working_day_before(due - timedelta(days=self.rng.randint(0, 3)))
+            day = working_day_on_or_before(due - timedelta(days=self.rng.randint(0, 3)))
             held.append(self._meeting(rows, case, episode, people, TafMeeting.Kind.REVIEW, day))
             due = day + self.review_every
         for meeting in held:
@@ -364,7 +349,7 @@ class Builder:
         rng = self.rng
         ongoing = case.stage in (ACTIVE, REVIEWING)
         late_start = 0 if case.extension else rng.randint(0, 21)
-        start = min(working_day_before(started + timedelta(days=late_start)), self.days_ago(7))
+        start = min(working_day_on_or_before(started + timedelta(days=late_start)), self.days_ago(7))
         weeks = rng.randint(6, 12)
         if case.extension:
             weeks = 12  # started about 80 days ago, so it ends within a fortnight
@@ -500,7 +485,7 @@ class Builder:
         if case.stage == CLOSING:
             closure.created_at = self.now - timedelta(days=rng.randint(1, 4))
             rows.add(closure)
-            due = working_day_after(closure.created_at.date(), 5)
+            due = working_days_after(closure.created_at.date(), 5)
             self._task(rows, episode, "closure", closure, "Approve or refuse a closure", due, team=True)
             return
         if rng.random() < 0.5:

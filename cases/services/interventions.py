@@ -27,7 +27,7 @@ from cases.services.episodes import EpisodeError, episode_require_open
 from cases.services.work import task_close, task_raise
 from earlyhelp.accounts.services import notify
 from earlyhelp.core.states import status_move
-from earlyhelp.core.working_time import is_working_day
+from earlyhelp.core.working_time import is_working_day, working_day_on_or_before, working_days_after
 
 START_PAST_DAYS = 14
 START_FUTURE_DAYS = 28
@@ -44,22 +44,9 @@ def _long(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _last_working_day_on_or_before(day: date) -> date:
-    while not is_working_day(day):
-        day -= timedelta(days=1)
-    return day
-
-
-def _working_days_after(day: date, count: int) -> date:
-    while count:
-        day += timedelta(days=1)
-        count -= is_working_day(day)
-    return day
-
-
 def intervention_planned_end(started_on: date, weeks: int) -> date:
     """The planned end `weeks` weeks after the start, moved back to the last working day on or before it."""
-    return _last_working_day_on_or_before(started_on + timedelta(weeks=weeks))
+    return working_day_on_or_before(started_on + timedelta(weeks=weeks))
 
 
 def planned_end_validate(*, started_on: date, planned_end_on: date, extended_to: date | None = None) -> None:
@@ -78,7 +65,7 @@ def planned_end_validate(*, started_on: date, planned_end_on: date, extended_to:
             {"planned_end_on": f"{BEYOND_12_WEEKS}: plan it to end by {_long(latest)}, and ask for more time later"}
         )
     if not is_working_day(planned_end_on):
-        before = _last_working_day_on_or_before(planned_end_on)
+        before = working_day_on_or_before(planned_end_on)
         raise ValidationError(
             {
                 "planned_end_on": f"{_long(planned_end_on)} is a weekend or bank holiday: choose a working day, "
@@ -271,7 +258,7 @@ def _extension_end_validate(*, intervention: Intervention, new_end_on: date) -> 
     elif not is_working_day(new_end_on):
         message = (
             f"{_long(new_end_on)} is a weekend or bank holiday: choose a working day, such as "
-            f"{_long(_last_working_day_on_or_before(new_end_on))}"
+            f"{_long(working_day_on_or_before(new_end_on))}"
         )
     else:
         return
@@ -302,9 +289,7 @@ def extension_request(*, user, intervention: Intervention, new_end_on: date, rea
         key=f"extension:{extension.uuid}",
         title=f"Decide an extension of {intervention.get_kind_display().lower()} to {_long(new_end_on)}",
         team=episode.local_area_team,
-        due_on=max(
-            today, min(_working_days_after(today, EXTENSION_DECISION_WORKING_DAYS), intervention.planned_end_on)
-        ),
+        due_on=max(today, min(working_days_after(today, EXTENSION_DECISION_WORKING_DAYS), intervention.planned_end_on)),
     )
     url = reverse("cases:extension_decide", kwargs={"uuid": extension.uuid})
     for manager in team_managers(local_area_team=episode.local_area_team).exclude(pk=user.pk):

@@ -24,7 +24,7 @@ from consent.selectors import agency_may_receive
 from consent.services import disclosure_record
 from earlyhelp.accounts.services import notify
 from earlyhelp.core.states import status_move
-from earlyhelp.core.working_time import is_working_day
+from earlyhelp.core.working_time import working_day_on_or_after, working_days_after
 from locality.selectors import team_ids_with_case_access
 
 DISCLOSURE_WHAT = "Team Around the Family membership"
@@ -45,18 +45,6 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _on_or_after_working_day(day: date) -> date:
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
-
-
-def _working_days_after(day: date, count: int) -> date:
-    for _ in range(count):
-        day = _on_or_after_working_day(day + timedelta(days=1))
-    return day
-
-
 def _local_date(moment: datetime | None) -> date | None:
     return timezone.localdate(moment) if moment is not None else None
 
@@ -64,7 +52,7 @@ def _local_date(moment: datetime | None) -> date | None:
 def review_due_after(held_on: date) -> date:
     """When the next review is due after a meeting held on `held_on`: TAF_REVIEW_WEEKS weeks later, on a working
     day."""
-    return _on_or_after_working_day(held_on + timedelta(weeks=settings.TAF_REVIEW_WEEKS))
+    return working_day_on_or_after(held_on + timedelta(weeks=settings.TAF_REVIEW_WEEKS))
 
 
 def initial_meeting_due(*, episode: Episode) -> date:
@@ -75,7 +63,7 @@ def initial_meeting_due(*, episode: Episode) -> date:
     if assessment is not None and assessment.status in (assessment.Status.AUTHORISED, assessment.Status.SUPERSEDED):
         authorised = assessment.decided_at
     start = _local_date(authorised) or _local_date(episode.allocated_at) or _local_date(episode.requested_at)
-    return _working_days_after(start, settings.TAF_INITIAL_MEETING_WORKING_DAYS)
+    return working_days_after(start, settings.TAF_INITIAL_MEETING_WORKING_DAYS)
 
 
 def meeting_due_default(*, episode: Episode, kind: str) -> date | None:

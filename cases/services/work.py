@@ -16,7 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from cases.models import Action, Episode, FamilyPlan, Intervention, Task
 from consent.models import ConsentRecord
 from earlyhelp.core.states import status_move
-from earlyhelp.core.working_time import is_working_day
+from earlyhelp.core.working_time import working_days_after
 
 REVIEW_NOTICE_WORKING_DAYS = 5  # a review due within a working week is on the lead practitioner's list
 INTERVENTION_NOTICE = timedelta(weeks=2)  # week 10 of a 12-week intervention: plan the ending or ask to extend
@@ -134,15 +134,6 @@ class SweepResult:
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if k != "live"}
-
-
-def working_days_after(day: date, count: int) -> date:
-    """The date `count` working days after `day` (weekends and bank holidays skipped)."""
-    while count > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count -= 1
-    return day
 
 
 def _for(person_id: int | None, team_id: int | None) -> dict:

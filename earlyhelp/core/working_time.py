@@ -28,6 +28,30 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays()
 
 
+def working_day_on_or_after(day: date) -> date:
+    """`day` if it is a working day, else the next working day."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def working_day_on_or_before(day: date) -> date:
+    """`day` if it is a working day, else the last working day before it."""
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def working_days_after(day: date, count: int) -> date:
+    """The date `count` working days after `day` (weekends and bank holidays skipped); `day` itself when 0."""
+    if count < 0:
+        raise ValueError(f"Working days to add must be zero or more, not {count!r}.")
+    while count:
+        day = working_day_on_or_after(day + timedelta(days=1))
+        count -= 1
+    return day
+
+
 def _local(moment: datetime) -> datetime:
     # Naive local wall-clock time: the working day is defined on the clock, not in elapsed seconds.
     if moment.tzinfo is None or moment.utcoffset() is None:

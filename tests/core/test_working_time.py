@@ -20,6 +20,9 @@ from earlyhelp.core.working_time import (
     decision_due,
     hours_left_label,
     is_working_day,
+    working_day_on_or_after,
+    working_day_on_or_before,
+    working_days_after,
     working_hours_between,
     working_time_add,
 )
@@ -84,6 +87,42 @@ def test_is_working_day_beyond_bundled_years_skips_only_weekends():
     # The bundled data stops at a known year; after it Christmas is not known, but weekends still are.
     assert is_working_day(date(2040, 12, 25))  # a Tuesday
     assert not is_working_day(date(2040, 12, 29))  # a Saturday
+
+
+@pytest.mark.parametrize(
+    ("day", "after", "before"),
+    [
+        (date(2026, 3, 11), date(2026, 3, 11), date(2026, 3, 11)),  # a working Wednesday stays
+        (date(2026, 3, 14), date(2026, 3, 16), date(2026, 3, 13)),  # Saturday: Monday after, Friday before
+        (date(2026, 4, 3), date(2026, 4, 7), date(2026, 4, 2)),  # Good Friday to Easter Monday
+        (date(2026, 12, 25), date(2026, 12, 29), date(2026, 12, 24)),  # Christmas and the Boxing Day substitute
+        (date(2023, 5, 8), date(2023, 5, 9), date(2023, 5, 5)),  # the King's coronation, a Monday
+    ],
+)
+def test_working_day_on_or_after_and_before_skip_weekends_and_bank_holidays(day, after, before):
+    assert working_day_on_or_after(day) == after
+    assert working_day_on_or_before(day) == before
+
+
+@pytest.mark.parametrize(
+    ("day", "count", "expected"),
+    [
+        (date(2026, 3, 14), 0, date(2026, 3, 14)),  # nothing to add: the day itself, even a Saturday
+        (date(2026, 3, 11), 2, date(2026, 3, 13)),  # Wednesday + 2: Friday
+        (date(2026, 3, 13), 1, date(2026, 3, 16)),  # Friday + 1: Monday
+        (date(2026, 3, 14), 1, date(2026, 3, 16)),  # Saturday + 1: Monday
+        (date(2026, 4, 2), 1, date(2026, 4, 7)),  # Thursday before Easter + 1: the Tuesday after Easter Monday
+        (date(2026, 12, 22), 3, date(2026, 12, 29)),  # Tuesday + 3: over Christmas Day and the Boxing Day substitute
+        (date(2026, 5, 1), 1, date(2026, 5, 5)),  # over the early May bank holiday
+    ],
+)
+def test_working_days_after_counts_only_working_days(day, count, expected):
+    assert working_days_after(day, count) == expected
+
+
+def test_working_days_after_refuses_a_negative_count():
+    with pytest.raises(ValueError, match="zero or more"):
+        working_days_after(date(2026, 3, 11), -1)
 
 
 def test_is_working_day_reads_bundled_data_never_the_network(monkeypatch):
