@@ -1,7 +1,9 @@
 """The family chronology: the significant events of a family's record, merged onto one timeline.
 
 Each source is read with one query (plus one query for the people every entry concerns, and one for the family
-members the user may see), however many events there are; entries are merged and sorted in Python. Only people the
+members the user may see), however many events there are; entries are merged and sorted in Python. Sources that hang
+off an episode (agreed plans, held meetings, approved closures and reopenings) share one query joined from the
+family's episodes, and approved extensions come joined to their intervention. Only people the
 user may see are ever named, and notes about someone hidden from them are left out (their free text may name them).
 Links are given only for pages that exist and the user may open.
 """
@@ -11,7 +13,7 @@ from datetime import date, datetime, time
 from itertools import count
 
 from django.db import models
-from django.db.models import CharField, F, Q, QuerySet, Value
+from django.db.models import CharField, F, FilteredRelation, Q, QuerySet, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -130,6 +132,7 @@ class _Reader:
     links: dict[tuple[str, int], list[int]]
     entries: list[ChronologyEntry] = field(default_factory=list)
     numbers: count = field(default_factory=count)
+    episode_work: dict | None = None
 
     def add(self, *, on, type: str, title: str, summary: str, record=None, link: str = "", at=None) -> None:
         if on is None:
@@ -223,8 +226,47 @@ def _assessments(reader: _Reader) -> None:
             )
 
 
+# What hangs off the family's episodes, read in one query: each joined relation is (model, relation, condition).
+_EPISODE_WORK = {
+    "plan": (FamilyPlan, "plans", Q(plans__agreed_on__isnull=False)),
+    "meeting": (TafMeeting, "meetings", Q(meetings__status=TafMeeting.Status.HELD, meetings__held_on__isnull=False)),
+    "closure": (Closure, "closures", Q(closures__status=Closure.Status.APPROVED)),
+}
+_EPISODE_COLUMNS = ("id", "uuid", "pathway", "reopened_at", "closed_at")
+
+
+def _episode_work(reader: _Reader) -> dict:
+    """The family's agreed plans, held meetings, approved closures and episodes, from one query.
+
+    Each episode row is joined to its plans, meetings and closures; a joined record comes back on several rows (one
+    for each combination with the others), so records are kept once each, by id, in the order they were created.
+    """
+    if reader.episode_work is not None:
+        return reader.episode_work
+    relations = {
+        alias: FilteredRelation(name, condition=condition) for alias, (_, name, condition) in _EPISODE_WORK.items()
+    }
+    columns = list(_EPISODE_COLUMNS)
+    for alias, (model, _, _) in _EPISODE_WORK.items():
+        columns += [f"{alias}__{f.name}" for f in model._meta.concrete_fields]
+    joined = Q(reopened_at__isnull=False)
+    for alias in _EPISODE_WORK:
+        joined |= Q(**{f"{alias}__isnull": False})
+    rows = Episode.objects.filter(family=reader.family).annotate(**relations).filter(joined).order_by().values(*columns)
+    work: dict = {alias: {} for alias in _EPISODE_WORK} | {"episode": {}}
+    for row in rows:
+        episode = Episode(**{name: row[name] for name in _EPISODE_COLUMNS}, family=reader.family)
+        work["episode"].setdefault(episode.pk, episode)
+        for alias, (model, _, _) in _EPISODE_WORK.items():
+            if row[f"{alias}__id"] is not None and row[f"{alias}__id"] not in work[alias]:
+                record = model(**{f.attname: row[f"{alias}__{f.name}"] for f in model._meta.concrete_fields})
+                work[alias][record.pk] = record
+    reader.episode_work = {kind: [records[pk] for pk in sorted(records)] for kind, records in work.items()}
+    return reader.episode_work
+
+
 def _plans(reader: _Reader) -> None:
-    for plan in FamilyPlan.objects.filter(family=reader.family, agreed_on__isnull=False):
+    for plan in _episode_work(reader)["plan"]:
         with_family = ", with the family" if plan.family_agreed else ""
         reader.add(
             on=plan.agreed_on,
@@ -236,8 +278,7 @@ def _plans(reader: _Reader) -> None:
 
 
 def _meetings(reader: _Reader) -> None:
-    meetings = TafMeeting.objects.filter(family=reader.family, status=TafMeeting.Status.HELD, held_on__isnull=False)
-    for meeting in meetings:
+    for meeting in _episode_work(reader)["meeting"]:
         parts = [
             f"Result: {meeting.get_result_display().lower()}" if meeting.result else "",
             f"Decision: {meeting.get_decision_display().lower()}" if meeting.decision else "",
@@ -254,9 +295,29 @@ def _meetings(reader: _Reader) -> None:
 
 
 def _interventions(reader: _Reader) -> None:
-    for intervention in Intervention.objects.filter(family=reader.family).select_related("worker"):
+    approved = FilteredRelation("extensions", condition=Q(extensions__status=InterventionExtension.Status.APPROVED))
+    rows = (
+        Intervention.objects.filter(family=reader.family)
+        .select_related("worker")
+        .annotate(approved=approved)
+        .annotate(
+            extension_id=F("approved__id"),
+            extension_end_on=F("approved__new_end_on"),
+            extension_at=F("approved__decided_at"),
+            extension_updated_at=F("approved__updated_at"),
+        )
+        .order_by("pk", "extension_id")
+    )
+    extensions = []
+    seen = set()
+    for intervention in rows:
         link = _link("cases:intervention_detail", uuid=intervention.uuid)
         kind = intervention.get_kind_display()
+        if intervention.extension_id is not None:
+            extensions.append((intervention, link, kind))
+        if intervention.pk in seen:
+            continue
+        seen.add(intervention.pk)
         reader.add(
             on=intervention.started_on,
             type=EntryType.INTERVENTION,
@@ -272,17 +333,14 @@ def _interventions(reader: _Reader) -> None:
                 summary=kind,
                 link=link,
             )
-    extensions = InterventionExtension.objects.filter(
-        intervention__family=reader.family, status=InterventionExtension.Status.APPROVED
-    ).select_related("intervention")
-    for extension in extensions:
-        at = extension.decided_at or extension.updated_at
+    for intervention, link, kind in extensions:
+        at = intervention.extension_at or intervention.extension_updated_at
         reader.add(
             on=_day(at),
             type=EntryType.INTERVENTION,
             title="Intervention extended",
-            summary=f"{extension.intervention.get_kind_display()} extended to {_long_date(extension.new_end_on)}",
-            link=_link("cases:intervention_detail", uuid=extension.intervention.uuid),
+            summary=f"{kind} extended to {_long_date(intervention.extension_end_on)}",
+            link=link,
             at=at,
         )
 
@@ -330,18 +388,22 @@ def _consent_scope(consent: ConsentRecord) -> str:
 
 
 def _episodes(reader: _Reader) -> None:
-    closures = Closure.objects.filter(family=reader.family, status=Closure.Status.APPROVED).select_related("episode")
-    for closure in closures:
-        at = closure.decided_at or closure.episode.closed_at or closure.updated_at
+    work = _episode_work(reader)
+    episodes = {episode.pk: episode for episode in work["episode"]}
+    for closure in work["closure"]:
+        episode = episodes[closure.episode_id]
+        at = closure.decided_at or episode.closed_at or closure.updated_at
         reader.add(
             on=_day(at),
             type=EntryType.EPISODE,
             title="Episode closed",
-            summary=f"{closure.episode.get_pathway_display()} closed: {closure.get_reason_display().lower()}",
-            link=_link("cases:episode_detail", uuid=closure.episode.uuid),
+            summary=f"{episode.get_pathway_display()} closed: {closure.get_reason_display().lower()}",
+            link=_link("cases:episode_detail", uuid=episode.uuid),
             at=at,
         )
-    for episode in Episode.objects.filter(family=reader.family, reopened_at__isnull=False):
+    for episode in work["episode"]:
+        if episode.reopened_at is None:
+            continue
         reader.add(
             on=_day(episode.reopened_at),
             type=EntryType.EPISODE,
