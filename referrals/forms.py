@@ -10,12 +10,11 @@ from django.utils import timezone
 from cases.models import NAME_MAX
 from consent.models import ConsentRecord
 from earlyhelp.core.codes import LevelOfNeed
-from earlyhelp.core.forms import GovDateField, gov_form_helper
+from earlyhelp.core.forms import GovDateField, ModelChoicesField, gov_form_helper, gov_text_field
 from earlyhelp.core.validators import validate_postcode
 from locality.models import Agency
 from referrals.models import ConcernFlag, Contact, ContactSource, MashDecision, Rag
 
-TEXT_MAX = 8000
 NEW_CHILD_ROWS = 3
 TIME_FORMAT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
@@ -30,20 +29,6 @@ SOURCE_FOR_AGENCY = {
     Agency.Type.LOCAL_AUTHORITY: ContactSource.LA_EARLY_HELP,
     Agency.Type.VOLUNTARY: ContactSource.OTHER,
 }
-
-
-def _text(label: str, required: bool = True, message: str = "", hint: str = "", rows: int = 5) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        help_text=hint,
-        required=required,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={
-            "required": message or f"Enter {label.lower()}",
-            "max_length": f"Keep it to {TEXT_MAX:,} characters",
-        },
-    )
 
 
 def _short(label: str, required: bool = False, max_length: int = 150, message: str = "") -> forms.CharField:
@@ -61,20 +46,6 @@ def _radios(label: str, choices, message: str, required: bool = True) -> forms.C
     )
 
 
-class ModelChoicesField(forms.ModelMultipleChoiceField):
-    """Several rows by primary key; a key too large for the database is not a choice, never a server error."""
-
-    def _check_values(self, value):
-        try:
-            return super()._check_values(value)
-        except OverflowError:  # SQLite cannot bind such an integer in the IN lookup; no row has that key
-            key = self.to_field_name or "pk"
-            missing = next((pk for pk in value if not self.queryset.filter(**{key: pk}).exists()), "")
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": missing}
-            ) from None
-
-
 class ContactForm(forms.Form):
     """A contact or referral. Practitioners refer from a family page; the MASH also records who called, when
     and how, and may record children who have no record yet."""
@@ -85,7 +56,7 @@ class ContactForm(forms.Form):
         label="Which children is the concern about?",
         widget=forms.CheckboxSelectMultiple,
     )
-    concern = _text("What is the concern?", message="Describe the concern", rows=8)
+    concern = gov_text_field("What is the concern?", message="Describe the concern", rows=8)
     source = forms.ChoiceField(
         label="Source of the contact",
         choices=[("", "Choose a source"), *ContactSource.choices],
@@ -97,7 +68,7 @@ class ContactForm(forms.Form):
     consent_status = _radios(
         "Has the family consented to the referral?", Contact.ConsentStatus.choices, "Say whether consent was given"
     )
-    consent_reason = _text("Why was consent refused or not sought?", required=False, rows=3)
+    consent_reason = gov_text_field("Why was consent refused or not sought?", required=False, rows=3)
     assessment = forms.ModelChoiceField(queryset=None, required=False, label="Attach an assessment", empty_label="None")
     requested_level = forms.TypedChoiceField(
         label="What level of need do you think applies?",
@@ -339,7 +310,7 @@ class InboxFilterForm(forms.Form):
 
 class RagForm(forms.Form):
     rag = _radios("RAG rating", Rag.choices, "Choose a RAG rating")
-    reason = _text("Why?", required=False, hint="Needed when you change a rating", rows=3)
+    reason = gov_text_field("Why?", required=False, hint="Needed when you change a rating", rows=3)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -361,7 +332,7 @@ class ScreeningForm(forms.Form):
             ("education", "Education"),
         ],
     )
-    information_gathered = _text("Information gathered", required=False, rows=8)
+    information_gathered = gov_text_field("Information gathered", required=False, rows=8)
     ready = forms.BooleanField(required=False, label="Screening is finished: send for a manager's decision")
 
     def __init__(self, *args, **kwargs):
@@ -377,7 +348,7 @@ class EndForm(forms.Form):
     """Withdraw a contact, or close it as a duplicate of another (then `original_reference` is shown)."""
 
     original_reference = _short("Reference of the original contact", max_length=12)
-    reason = _text("Why?", message="Say why", rows=3)
+    reason = gov_text_field("Why?", message="Say why", rows=3)
 
     def __init__(self, *args, duplicate: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -406,8 +377,8 @@ class DecisionForm(forms.Form):
     services = ModelChoicesField(
         queryset=None, required=False, label="Services suggested (for signposting)", widget=forms.CheckboxSelectMultiple
     )
-    rationale = _text("Rationale", message="Give the rationale for the decision")
-    next_steps = _text(
+    rationale = gov_text_field("Rationale", message="Give the rationale for the decision")
+    next_steps = gov_text_field(
         "Next steps",
         message="Say what happens next: the referrer is told this",
         hint="The referrer is told this",
@@ -420,7 +391,7 @@ class DecisionForm(forms.Form):
         choices=ConsentRecord.OverrideReason.choices,
         widget=forms.RadioSelect,
     )
-    override_detail = _text("Describe the risk", required=False, rows=3)
+    override_detail = gov_text_field("Describe the risk", required=False, rows=3)
     override_approver = forms.ModelChoiceField(
         queryset=None, required=False, label="Override approved by", empty_label="Choose a manager"
     )

@@ -7,9 +7,8 @@ from django.utils import timezone
 
 from cases.models import Closure, Episode, Transfer
 from earlyhelp.core.codes import LevelOfNeed
-from earlyhelp.core.forms import GovDateField, gov_form_helper
+from earlyhelp.core.forms import GovDateField, gov_form_helper, gov_text_field
 
-TEXT_MAX = 8000
 NOT_SAID = "not_said"
 LEVELS = [
     (LevelOfNeed.ADDITIONAL.value, LevelOfNeed.ADDITIONAL.label),
@@ -23,20 +22,6 @@ SATISFACTION = [
     ("5", "5: very satisfied"),
     (NOT_SAID, "The family did not say"),
 ]
-
-
-def _text(label: str, *, message: str = "", required: bool = True, hint: str = "", rows: int = 5) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        help_text=hint,
-        required=required,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={
-            "required": message or f"Enter {label.lower()}",
-            "max_length": f"Keep it to {TEXT_MAX:,} characters",
-        },
-    )
 
 
 def _radios(label: str, choices, message: str, **kwargs) -> forms.ChoiceField:
@@ -94,10 +79,10 @@ class EpisodeStartForm(forms.Form):
 
 class ClosureRequestForm(forms.Form):
     reason = _radios("Why is early help closing?", Closure.Reason.choices, "Choose why early help is closing")
-    reason_detail = _text(
+    reason_detail = gov_text_field(
         "Say more about why (needed for other)", required=False, rows=3, hint="Needed when the reason is other"
     )
-    summary = _text(
+    summary = gov_text_field(
         "What changed for the family, and what support continues?",
         message="Say what changed for the family, and what support continues",
     )
@@ -111,7 +96,7 @@ class ClosureRequestForm(forms.Form):
         Closure.Difference.choices,
         "Choose whether the family said the help made a difference",
     )
-    family_comments = _text("The family's comments (optional)", required=False, rows=4)
+    family_comments = gov_text_field("The family's comments (optional)", required=False, rows=4)
     meeting = forms.ModelChoiceField(
         queryset=None,
         required=False,
@@ -154,7 +139,7 @@ class ClosureDecisionForm(forms.Form):
         [("approve", "Approve: close early help"), ("refuse", "Refuse: the plan carries on")],
         "Choose whether to approve or refuse the closure",
     )
-    refusal_reason = _text(
+    refusal_reason = gov_text_field(
         "Why is the closure refused?", required=False, rows=4, hint="Needed when you refuse: the practitioner is told"
     )
 
@@ -173,7 +158,9 @@ class ClosureDecisionForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = _text("Why is the episode being reopened?", message="Say why the episode is being reopened", rows=4)
+    reason = gov_text_field(
+        "Why is the episode being reopened?", message="Say why the episode is being reopened", rows=4
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,7 +176,7 @@ class StepUpForm(forms.Form):
         ],
         "Choose what children's social care is asked for",
     )
-    reason = _text("Why is the family being stepped up?", message="Say why the family is being stepped up")
+    reason = gov_text_field("Why is the family being stepped up?", message="Say why the family is being stepped up")
     external_reference = _reference(required=False)
 
     def __init__(self, *args, **kwargs):
@@ -212,7 +199,7 @@ class StepUpReferenceForm(forms.Form):
 
 class StepDownForm(forms.Form):
     external_reference = _reference(required=True)
-    reason = _text(
+    reason = gov_text_field(
         "Why is the family stepped down to early help?", message="Say why the family is stepped down to early help"
     )
     lead_practitioner = forms.ModelChoiceField(

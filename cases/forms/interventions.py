@@ -6,25 +6,9 @@ from django import forms
 from django.utils import timezone
 
 from cases.models import FamilyMember, Intervention, InterventionSession
-from earlyhelp.core.forms import GovDateField, gov_form_helper
-from referrals.forms import ModelChoicesField
+from earlyhelp.core.forms import GovDateField, ModelChoicesField, gov_form_helper, gov_text_field
 
-TEXT_MAX = 8000
 DATE_LEGEND = Size.for_legend(Size.SMALL)  # a date input's legend takes the whole class name
-
-
-def _text(label: str, *, message: str = "", required: bool = True, hint: str = "", rows: int = 5) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        help_text=hint,
-        required=required,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={
-            "required": message or f"Enter {label.lower()}",
-            "max_length": f"Keep it to {TEXT_MAX:,} characters",
-        },
-    )
 
 
 def _radios(label: str, choices, message: str) -> forms.ChoiceField:
@@ -48,7 +32,7 @@ class InterventionForm(forms.Form):
         error_messages={"required": "Choose the worker", "invalid_choice": "Choose a worker from the team"},
     )
     kind = _radios("Type of support", Intervention.Kind.choices, "Choose the type of support")
-    aims = _text(
+    aims = gov_text_field(
         "Aims",
         message="Enter what the intervention aims to change",
         hint="What should be different for the family by the end",
@@ -103,7 +87,7 @@ class SessionForm(forms.Form):
         },
     )
     child_seen_alone = forms.BooleanField(required=False, label="A child was seen alone")
-    notes = _text(
+    notes = gov_text_field(
         "Notes", message="Enter notes of the session", hint="What you did together and what was agreed", rows=8
     )
 
@@ -125,7 +109,7 @@ class SessionForm(forms.Form):
 
 class ExtensionRequestForm(forms.Form):
     new_end_on = GovDateField(label="New planned end date")
-    reason = _text("Why does the family need more time?", message="Enter why the family needs more time")
+    reason = gov_text_field("Why does the family need more time?", message="Enter why the family needs more time")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,7 +126,7 @@ class ExtensionDecisionForm(forms.Form):
         [(APPROVE, "Approve the extension"), (REFUSE, "Refuse the extension")],
         "Choose whether to approve or refuse the extension",
     )
-    reason = _text("Reason", required=False, hint="Required if you refuse: the worker will read it", rows=4)
+    reason = gov_text_field("Reason", required=False, hint="Required if you refuse: the worker will read it", rows=4)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,7 +148,7 @@ class InterventionEndForm(forms.Form):
         "Choose whether the intervention was completed or ended early",
     )
     ended_on = GovDateField(label="End date")
-    outcome = _text(
+    outcome = gov_text_field(
         "Outcome",
         message="Enter the outcome: what changed for the family",
         hint="What changed for the family, and what support continues",

@@ -7,22 +7,10 @@ from django import forms
 from cases.models import CaseNote
 from cases.selectors.chronology import EntryType
 from cases.services.notes import note_problems
-from earlyhelp.core.forms import GovDateField, gov_form_helper
-from referrals.forms import ModelChoicesField
+from earlyhelp.core.forms import GovDateField, ModelChoicesField, gov_form_helper, gov_text_field
 
 NOTE_MAX = 100_000
 REASON_MAX = 300
-
-
-def _long_text(label: str, *, message: str, rows: int, hint: str = "") -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        help_text=hint,
-        max_length=NOTE_MAX,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={"required": message, "max_length": f"Keep it to {NOTE_MAX:,} characters"},
-    )
 
 
 class NoteForm(forms.Form):
@@ -49,7 +37,7 @@ class NoteForm(forms.Form):
     )
     child_seen = forms.BooleanField(label="A child was seen", required=False)
     child_seen_alone = forms.BooleanField(label="A child was seen alone", required=False)
-    text = _long_text("Note", message="Enter the note", rows=12)
+    text = gov_text_field("Note", message="Enter the note", rows=12, max_length=NOTE_MAX, strip=False)
     significant = forms.BooleanField(
         label="This is a significant event (it will be shown in the family's chronology)", required=False
     )
@@ -103,7 +91,14 @@ class NoteForm(forms.Form):
 
 
 class AmendmentForm(forms.Form):
-    text = _long_text("Amendment", message="Enter the amendment", rows=8, hint="What should be added or corrected")
+    text = gov_text_field(
+        "Amendment",
+        message="Enter the amendment",
+        rows=8,
+        hint="What should be added or corrected",
+        max_length=NOTE_MAX,
+        strip=False,
+    )
     reason = forms.CharField(
         label="Why are you amending the note?",
         max_length=REASON_MAX,

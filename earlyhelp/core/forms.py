@@ -5,7 +5,10 @@ from datetime import date
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Layout, Size
+from django import forms
 from django.core.exceptions import ValidationError
+
+TEXT_MAX = 8000  # a long answer: a concern, a rationale, a summary
 
 
 class GovDateField(DateInputField):
@@ -30,6 +33,46 @@ class GovDateField(DateInputField):
             return date(day=int(day), month=int(month), year=int(year))
         except (ValueError, OverflowError):
             raise ValidationError(f"The {self.noun} must be a real date", code="invalid_date") from None
+
+
+def gov_text_field(
+    label: str,
+    *,
+    message: str = "",
+    required: bool = True,
+    hint: str = "",
+    rows: int = 5,
+    max_length: int = TEXT_MAX,
+    strip: bool = True,
+) -> forms.CharField:
+    """A GOV.UK textarea for a long answer; its errors say what to enter ("Enter <label>" unless `message`) and
+    how long it may be."""
+    return forms.CharField(
+        label=label,
+        help_text=hint,
+        required=required,
+        max_length=max_length,
+        strip=strip,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={
+            "required": message or f"Enter {label.lower()}",
+            "max_length": f"Keep it to {max_length:,} characters",
+        },
+    )
+
+
+class ModelChoicesField(forms.ModelMultipleChoiceField):
+    """Several rows by primary key; a key too large for the database is not a choice, never a server error."""
+
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except OverflowError:  # SQLite cannot bind such an integer in the IN lookup; no row has that key
+            key = self.to_field_name or "pk"
+            missing = next((pk for pk in value if not self.queryset.filter(**{key: pk}).exists()), "")
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": missing}
+            ) from None
 
 
 def errors_from_validation(form, error: ValidationError) -> None:
