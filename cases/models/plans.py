@@ -61,6 +61,14 @@ class Goal(LockVersioned, DomainModel):
         NOT_ACHIEVED = "not_achieved", "Not achieved"
         DROPPED = "dropped", "No longer needed"
 
+    # A goal is closed as achieved, not achieved or no longer needed, and reopened if the family's work goes back to it.
+    TRANSITIONS = {
+        Status.OPEN: {Status.ACHIEVED, Status.NOT_ACHIEVED, Status.DROPPED},
+        Status.ACHIEVED: {Status.OPEN},
+        Status.NOT_ACHIEVED: {Status.OPEN},
+        Status.DROPPED: {Status.OPEN},
+    }
+
     plan = models.ForeignKey(FamilyPlan, on_delete=models.CASCADE, related_name="goals")
     text = models.TextField("goal", help_text="Specific, measurable, achievable, relevant and time-bound")
     person = models.ForeignKey(

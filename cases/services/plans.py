@@ -214,7 +214,9 @@ def goal_edit(
     _require_family_person(goal.plan, person, "person")
     _require_family_need(goal.plan, need)
     goal.text, goal.person, goal.need = text.strip(), person, need
-    goal.baseline, goal.target, goal.status = baseline, target, status
+    goal.baseline, goal.target = baseline, target
+    if status != goal.status:
+        status_move(goal, status, error=PlanError, noun="A goal")
     goal.full_clean()
     locked_save(
         goal, expected_version=lock_version, update_fields=["text", "person", "need", "baseline", "target", "status"]

@@ -118,6 +118,28 @@ def test_action_edit_moves_status_only_along_its_table(start, end, episode, cfs_
         assert action.status == start
 
 
+@pytest.mark.parametrize(("start", "end"), list(product(Goal.Status.values, Goal.Status.values)), ids=str)
+def test_goal_edit_moves_status_only_along_its_table(start, end, episode, cfs_worker_user):
+    plan = FamilyPlanFactory(episode=episode, family=episode.family)
+    goal = GoalFactory(plan=plan, status=start)
+    fields = {"text": goal.text, "baseline": goal.baseline, "target": goal.target, "lock_version": 0}
+    if start == end or end in Goal.TRANSITIONS[start]:
+        goal_edit(user=cfs_worker_user, goal=goal, status=end, **fields)
+        goal.refresh_from_db()
+        assert goal.status == end
+    else:
+        with pytest.raises(PlanError, match="cannot become"):
+            goal_edit(user=cfs_worker_user, goal=goal, status=end, **fields)
+        goal.refresh_from_db()
+        assert goal.status == start
+
+
+def test_goal_transitions_close_an_open_goal_and_reopen_a_closed_one():
+    closed = {Goal.Status.ACHIEVED, Goal.Status.NOT_ACHIEVED, Goal.Status.DROPPED}
+    assert Goal.TRANSITIONS[Goal.Status.OPEN] == closed
+    assert all(Goal.TRANSITIONS[status] == {Goal.Status.OPEN} for status in closed)
+
+
 # ------------------------------------------------------------------ versions
 
 
