@@ -1,7 +1,7 @@
 """Forms for the family plan: starting a version, agreeing it, goals, scores and actions. They check shape;
 the services in `cases.services.plans` decide what the rules allow."""
 
-from crispy_forms_gds.layout import ConditionalQuestion, ConditionalRadios, Field, Fieldset, Size
+from crispy_forms_gds.layout import Field, Fieldset, Size
 from django import forms
 from django.utils import timezone
 
@@ -266,21 +266,21 @@ class ActionForm(forms.Form):
     owner_user = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        label="Practitioner",
+        label="If a practitioner: which practitioner",
         empty_label="Choose a practitioner",
         error_messages={"invalid_choice": "Choose a practitioner from the list"},
     )
     owner_agency = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        label="Agency",
+        label="If an agency: which agency",
         empty_label="Choose an agency",
         error_messages={"invalid_choice": "Choose an agency from the list"},
     )
     owner_person = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        label="Family member",
+        label="If someone in the family: who",
         empty_label="Choose someone in the family",
         error_messages={"invalid_choice": "Choose someone in the family from the list"},
     )
@@ -295,16 +295,15 @@ class ActionForm(forms.Form):
         self.fields["owner_person"].queryset = people
         self.fields["owner_person"].label_from_instance = _person_label
         self.fields["due_on"].error_messages["required"] = "Enter the date the action is due"
-        kinds = dict(self.OWNER_KINDS)
+        # Plain radios followed by the three lists, rather than GOV.UK conditional reveals: the reveal script puts
+        # aria-expanded on radio buttons, which assistive technology does not expect (axe-core: aria-allowed-attr).
         layout = [
             Field.textarea("what", rows=3),
             Field.select("goal"),
-            ConditionalRadios(
-                "owner_kind",
-                ConditionalQuestion(kinds["user"], Field.select("owner_user")),
-                ConditionalQuestion(kinds["agency"], Field.select("owner_agency")),
-                ConditionalQuestion(kinds["person"], Field.select("owner_person")),
-            ),
+            Field.radios("owner_kind", legend_size=Size.SMALL, small=True),
+            Field.select("owner_user"),
+            Field.select("owner_agency"),
+            Field.select("owner_person"),
             Field("due_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
         ]
         if editing:

@@ -356,11 +356,16 @@ def test_goal_score_records_a_score_and_refuses_a_future_date(cfs_worker_client,
 # ------------------------------------------------------------------ actions
 
 
-def test_action_add_offers_owner_kinds_with_conditional_selects(cfs_worker_client, plan):
+def test_action_add_offers_owner_kinds_then_a_labelled_list_for_each(cfs_worker_client, plan):
     page = cfs_worker_client.get(url("action_add", plan)).content.decode()
-    assert 'data-module="govuk-radios"' in page and "govuk-radios__conditional" in page
-    assert 'aria-controls="conditional_owner_kind_' in page
     assert "<legend" in page and "Who owns the action?" in page
+    assert "govuk-radios__conditional" not in page, "no reveal script: it puts aria-expanded on radio buttons"
+    for label in (
+        "If a practitioner: which practitioner",
+        "If an agency: which agency",
+        "If someone in the family: who",
+    ):
+        assert label in page
 
 
 def test_action_add_refuses_no_owner_and_no_due_date(cfs_worker_client, plan):

@@ -351,7 +351,7 @@ def test_support_worker_is_allocated_works_eight_weeks_and_closes_with_the_famil
     page.locator("textarea[name='what']").fill(ACTION)
     select_containing(page.get_by_label("Goal it helps with (optional)"), GOAL_HOME)
     page.locator("input[name='owner_kind'][value='person']").check()
-    page.get_by_label("Family member").select_option(label="Dana Hartley")
+    page.get_by_label("If someone in the family: who").select_option(label="Dana Hartley")
     submit(page, checks, "Add the action", f"{plan_url}actions/add/")
     expect_errors(page, "Enter the date the action is due")
     fill_date(page, "due_on", 16, 3, 2026)
