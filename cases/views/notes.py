@@ -46,9 +46,7 @@ def note_list(request: HttpRequest, uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
     form = NoteFilterForm(request.GET or None)
     kind = form.cleaned_data["kind"] if form.is_valid() else ""
-    page = Paginator(notes_for_family(user=request.user, family=family, kind=kind), NOTES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = notes_for_family(user=request.user, family=family, kind=kind).page(request.GET.get("page"), NOTES_PER_PAGE)
     access_event_record(user=request.user, action="view", obj=family, detail="case notes", request=request)
     context = {"family": family, "form": form, "page": page, "query": _query(request), "filtered": bool(kind)}
     return render(request, "cases/notes/note_list.html", context)

@@ -23,9 +23,10 @@ pytestmark = pytest.mark.django_db
 
 YORK = ZoneInfo("Europe/London")
 WRITTEN = datetime(2025, 3, 10, 9, 30, tzinfo=YORK)
-# Session, user, role permissions, the user's teams, family, the people the user may see, count, notes, their people,
-# and the access event (lock the chain head, insert, update).
-NOTE_LIST_QUERIES = 15
+# The request's own overhead is 10 of these: session, user, role and group permissions, the access event (lock the
+# chain head, insert, update) and the session saved again (savepoint, update, release). The page itself: the family,
+# and one query for the page of notes with their authors, the people they concern, their amendments and the total.
+NOTE_LIST_QUERIES = 12
 
 
 def _url(name, record):
@@ -103,6 +104,21 @@ def test_note_list_query_count_is_constant(cfs_worker_client, own_family, count,
     with django_assert_num_queries(NOTE_LIST_QUERIES):
         response = cfs_worker_client.get(_url("note_list", own_family))
     assert response.status_code == 200
+
+
+def test_note_list_names_only_people_the_user_may_see_and_serves_a_page_past_the_end(cfs_worker_client, own_family):
+    for _ in range(2):
+        note = CaseNoteFactory(family=own_family)
+        note.people.add(FamilyMemberFactory(family=own_family, person=PersonFactory(first_name="Member")).person)
+        note.people.add(PersonFactory(first_name="Outsider"))
+        CaseNoteAmendmentFactory(note=note)
+    response = cfs_worker_client.get(_url("note_list", own_family))
+    assert response.content.count(b"Member") == 2
+    assert b"Outsider" not in response.content
+    assert [note.amendment_count for note in response.context["page"].object_list] == [1, 1]
+    past_the_end = cfs_worker_client.get(_url("note_list", own_family) + "?page=7")
+    assert past_the_end.status_code == 200
+    assert len(past_the_end.context["page"].object_list) == 2
 
 
 def test_note_list_leaves_out_notes_about_a_hidden_person(cfs_worker_client, own_family):
