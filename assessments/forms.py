@@ -40,7 +40,7 @@ class StartForm(forms.Form):
             self.initial["started_on"] = timezone.localdate()
         self.helper = gov_form_helper(
             Field.checkboxes("subjects", legend_size=Size.SMALL),
-            Field("started_on", context={"legend_size": Size.SMALL}),
+            Field("started_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
         )
 
 
@@ -147,7 +147,7 @@ class SubmitForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["completed_on"] = timezone.localdate()
-        self.helper = gov_form_helper(Field("completed_on", context={"legend_size": Size.SMALL}))
+        self.helper = gov_form_helper(Field("completed_on", context={"legend_size": Size.for_legend(Size.SMALL)}))
 
 
 class DecisionForm(forms.Form):

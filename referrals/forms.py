@@ -140,7 +140,7 @@ class ContactForm(forms.Form):
                 Fieldset(
                     Field.text(f"child_{row}_first_name"),
                     Field.text(f"child_{row}_last_name"),
-                    Field(f"child_{row}_date_of_birth", context={"legend_size": Size.SMALL}),
+                    Field(f"child_{row}_date_of_birth", context={"legend_size": Size.for_legend(Size.SMALL)}),
                     legend=f"Child {row}" + ("" if row == 1 else " (if there is one)"),
                     legend_size=Size.SMALL,
                 )
@@ -179,7 +179,7 @@ class ContactForm(forms.Form):
             now = timezone.localtime()
             self.initial.update({"received_on": now.date(), "received_time": now.strftime("%H:%M")})
         return [
-            Field("received_on", context={"legend_size": Size.SMALL}),
+            Field("received_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field.text("received_time", field_width=5),
             Field.radios("channel", legend_size=Size.SMALL, small=True),
             Fieldset(
@@ -284,7 +284,7 @@ class FindChildForm(forms.Form):
         self.helper = gov_form_helper(
             Field.text("first_name"),
             Field.text("last_name"),
-            Field("date_of_birth", context={"legend_size": Size.SMALL}),
+            Field("date_of_birth", context={"legend_size": Size.for_legend(Size.SMALL)}),
         )
 
 
@@ -416,7 +416,7 @@ class DecisionForm(forms.Form):
                 Field.radios("override_reason", legend_size=Size.SMALL, small=True),
                 Field.textarea("override_detail"),
                 Field.select("override_approver"),
-                Field("override_review_on", context={"legend_size": Size.SMALL}),
+                Field("override_review_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
                 legend="Safeguarding override (only when consent is dispensed with)",
                 legend_size=Size.SMALL,
             ),
@@ -482,7 +482,7 @@ class ConcernFlagForm(forms.Form):
             self.initial["raised_on"] = timezone.localdate()
         self.helper = gov_form_helper(
             Field.radios("category", legend_size=Size.SMALL, small=True),
-            Field("raised_on", context={"legend_size": Size.SMALL}),
+            Field("raised_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
         )
 
     def clean_raised_on(self):

@@ -35,7 +35,7 @@ class SearchForm(forms.Form):
         self.helper.form_action = reverse_lazy("cases:search")
         self.helper.layout = Layout(
             Field.text("name", field_width=20),
-            Field("date_of_birth", context={"legend_size": Size.SMALL}),
+            Field("date_of_birth", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field.text("nhs_number", field_width=10),
             Field.text("postcode", field_width=10),
             Submit("search", "Search"),
@@ -188,8 +188,8 @@ class PersonForm(forms.ModelForm):
                 legend="Name",
                 legend_size=Size.MEDIUM,
             ),
-            Field("date_of_birth", context={"legend_size": Size.SMALL}),
-            Field("expected_date_of_birth", context={"legend_size": Size.SMALL}),
+            Field("date_of_birth", context={"legend_size": Size.for_legend(Size.SMALL)}),
+            Field("expected_date_of_birth", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field.radios("sex", legend_size=Size.SMALL, inline=True),
             Field.select("ethnicity"),
             Field.text("first_language", field_width=20),
@@ -371,8 +371,8 @@ class InvolvementForm(forms.ModelForm):
             Field.text("practitioner_name", field_width=20),
             Field.text("practitioner_role", field_width=20),
             Field.text("contact_details"),
-            Field("started_on", context={"legend_size": Size.SMALL}),
-            Field("ended_on", context={"legend_size": Size.SMALL}),
+            Field("started_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+            Field("ended_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Submit("submit", "Save involvement"),
         )
 

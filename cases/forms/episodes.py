@@ -224,7 +224,7 @@ class StepDownForm(forms.Form):
             Field.textarea("reason"),
             Field.select("lead_practitioner"),
             Field.radios("level", legend_size=Size.MEDIUM),
-            Field("handover_on", context={"legend_size": Size.SMALL}),
+            Field("handover_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
         )
 
     def clean_handover_on(self):

@@ -8,8 +8,6 @@ from django.utils import timezone
 from cases.models import FamilyMember, Intervention, InterventionSession
 from earlyhelp.core.forms import GovDateField, ModelChoicesField, gov_form_helper, gov_text_field
 
-DATE_LEGEND = Size.for_legend(Size.SMALL)  # a date input's legend takes the whole class name
-
 
 def _radios(label: str, choices, message: str) -> forms.ChoiceField:
     return forms.ChoiceField(
@@ -58,10 +56,10 @@ class InterventionForm(forms.Form):
             Field.select("worker"),
             Field.radios("kind", legend_size=Size.SMALL, small=True),
             Field.textarea("aims"),
-            Field("started_on", context={"legend_size": DATE_LEGEND}),
+            Field("started_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
             # Two separate questions, not a fieldset around them: a date input is a fieldset of its own.
             Field.text("weeks", field_width=2),
-            Field("planned_end_on", context={"legend_size": DATE_LEGEND}),
+            Field("planned_end_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
         )
         _ordered(self)
 
@@ -98,7 +96,7 @@ class SessionForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("held_on", timezone.localdate())
         self.helper = gov_form_helper(
-            Field("held_on", context={"legend_size": DATE_LEGEND}),
+            Field("held_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field.radios("kind", legend_size=Size.SMALL, small=True),
             Field.checkboxes("people_seen", legend_size=Size.SMALL, small=True),
             Field.checkbox("child_seen_alone"),
@@ -114,7 +112,7 @@ class ExtensionRequestForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = gov_form_helper(
-            Field("new_end_on", context={"legend_size": DATE_LEGEND}), Field.textarea("reason")
+            Field("new_end_on", context={"legend_size": Size.for_legend(Size.SMALL)}), Field.textarea("reason")
         )
         _ordered(self)
 
@@ -160,7 +158,7 @@ class InterventionEndForm(forms.Form):
             self.initial.setdefault("ended_on", timezone.localdate())
         self.helper = gov_form_helper(
             Field.radios("status", legend_size=Size.SMALL),
-            Field("ended_on", context={"legend_size": DATE_LEGEND}),
+            Field("ended_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field.textarea("outcome"),
         )
         _ordered(self)

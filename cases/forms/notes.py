@@ -49,7 +49,7 @@ class NoteForm(forms.Form):
         self.fields["people"].label_from_instance = lambda person: person.full_name
         self.helper = gov_form_helper(
             Field.radios("kind", legend_size=Size.SMALL, small=True),
-            Field("happened_on", context={"legend_size": Size.SMALL}),
+            Field("happened_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field.checkboxes("people", legend_size=Size.SMALL, small=True),
             Fieldset(
                 Field.checkbox("child_seen", small=True),

@@ -67,7 +67,7 @@ class MeetingPlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = gov_form_helper(
             Field.radios("kind", legend_size=Size.SMALL, small=True),
-            Field("due_on", context={"legend_size": Size.SMALL}),
+            Field("due_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
         )
 
 
@@ -154,7 +154,7 @@ class MeetingRecordForm(forms.Form):
         ]
 
     def _layout(self) -> list:
-        layout = [Field("held_on", context={"legend_size": Size.SMALL})]
+        layout = [Field("held_on", context={"legend_size": Size.for_legend(Size.SMALL)})]
         if self.practitioners:
             layout.append(Fieldset(*self._radios("practitioner_"), legend="Practitioners", legend_size=Size.MEDIUM))
         if self.people:
@@ -172,7 +172,7 @@ class MeetingRecordForm(forms.Form):
             Field.radios("result", legend_size=Size.MEDIUM, small=True),
             Field.radios("decision", legend_size=Size.MEDIUM, small=True),
             Field.textarea("notes"),
-            Field("next_review_due", context={"legend_size": Size.SMALL}),
+            Field("next_review_due", context={"legend_size": Size.for_legend(Size.SMALL)}),
         ]
         return layout
 
