@@ -148,6 +148,13 @@ def closure_request_blocked(*, episode: Episode) -> str:
             "This request for early help has not been allocated yet, so it cannot be closed. "
             "A Local Area Team manager allocates or declines it"
         )
+    # Read through the episode's interventions, so the episode page's prefetched list answers without a query.
+    active = next((i for i in episode.interventions.all() if i.status == Intervention.Status.ACTIVE), None)
+    if active is not None:
+        return (
+            f"End the {active.get_kind_display().lower()} intervention before closing the episode: "
+            "an episode closes only once its interventions have ended"
+        )
     return ""
 
 

@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assessments.models import EarlyHelpAssessment
-from cases.models import Closure, Episode, Family, TafMeeting, TafMember, Task, Transfer
+from cases.models import Closure, Episode, Family, Intervention, TafMeeting, TafMember, Task, Transfer
 from cases.selectors import allocation_queue
+from cases.selectors.episodes import closure_request_blocked
 from cases.services import (
     episode_allocate,
     family_access_grant,
@@ -42,6 +43,7 @@ from tests.factories import (
     ConsentRecordFactory,
     EpisodeFactory,
     FamilyFactory,
+    InterventionFactory,
     TafMeetingFactory,
     TafMemberFactory,
     TeamFactory,
@@ -266,6 +268,19 @@ def test_closure_request_refused_unless_the_episode_is_being_worked(own_family, 
     with pytest.raises(EpisodeError):
         _closing(episode, cfs_worker_user)
     assert not Closure.objects.exists()
+
+
+def test_closure_request_refused_while_an_intervention_is_active(episode, cfs_worker_user):
+    intervention = InterventionFactory(
+        episode=episode, family=episode.family, kind="parenting", status=Intervention.Status.ACTIVE
+    )
+    assert "End the parenting support intervention" in closure_request_blocked(episode=episode)
+    with pytest.raises(EpisodeError, match="End the parenting support intervention before closing the episode"):
+        _closing(episode, cfs_worker_user)
+    assert not Closure.objects.exists()
+    Intervention.objects.filter(pk=intervention.pk).update(status=Intervention.Status.COMPLETED)
+    assert closure_request_blocked(episode=episode) == ""
+    assert _closing(episode, cfs_worker_user).status == Closure.Status.AWAITING_APPROVAL
 
 
 def test_closure_decide_approve_closes_episode_and_family(
