@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
 
-from cases.models import Family, FamilyMember, Task
+from cases.models import Family, FamilyMember, TafMember, Task
 from cases.services import family_access_grant, family_access_revoke
 from consent.models import ConsentRecord, ConsentShare, ConsentSubject, DisclosureLog, PrivacyNotice
 from consent.selectors import agency_may_receive, consents_due_for_expiry
@@ -124,10 +124,23 @@ def _review_tasks(*, family: Family, consent: ConsentRecord, title: str) -> None
 
 
 def _revoke_uncovered_grants(*, family: Family) -> None:
-    """Partner practitioners whose agency the remaining consent does not cover lose their grant."""
+    """Partner practitioners whose agency the remaining consent does not cover lose their grant, and leave the
+    family's Team Around the Family."""
     for user in get_users_with_perms(family, only_with_perms_in=[perms.ACCESS_FAMILY], with_group_users=False):
         if not agency_may_receive(family=family, agency=user.agency).allowed:
             family_access_revoke(family=family, user=user)
+            _taf_memberships_end(family=family, user=user)
+
+
+def _taf_memberships_end(*, family: Family, user) -> None:
+    """`user`'s active Team Around the Family memberships for `family` end today: consent no longer covers them."""
+    today = timezone.localdate()
+    for member in TafMember.objects.select_for_update().filter(
+        family=family, user=user, status=TafMember.Status.ACTIVE
+    ):
+        status_move(member, TafMember.Status.LEFT, error=ConsentError, noun="A team member")
+        member.left_on = today
+        member.save(update_fields=["status", "left_on", "updated_at"])
 
 
 @transaction.atomic

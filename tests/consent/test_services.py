@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from cases.models import FamilyMember, Task
+from cases.models import FamilyMember, TafMember, Task
 from cases.selectors import families_visible_to
 from consent.models import ConsentRecord, DisclosureLog
 from consent.selectors import agency_may_receive
@@ -15,11 +15,19 @@ from consent.services import (
     consent_dispense,
     consent_take,
     consent_withdraw,
+    consents_expire,
     disclosure_record,
     family_share_with_practitioner,
 )
 from consent.tasks import consents_expire_task
-from tests.factories import AgencyFactory, ConsentRecordFactory, FamilyMemberFactory, PersonFactory
+from tests.factories import (
+    AgencyFactory,
+    AllocatedEpisodeFactory,
+    ConsentRecordFactory,
+    FamilyMemberFactory,
+    PersonFactory,
+    TafMemberFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +156,31 @@ def test_consent_withdraw_revokes_partner_access_and_raises_review_tasks(househo
         (cfs_worker_user.pk, None),
         (None, family.local_area_team_id),
     }
+
+
+def test_consent_withdraw_ends_the_team_memberships_whose_grant_it_removes(household, cfs_worker_user, partner_user):
+    family, parent, _, _ = household
+    consent = _take(cfs_worker_user, family, given_by=parent, share_agency_types=["school"])
+    episode = AllocatedEpisodeFactory(family=family)
+    family_share_with_practitioner(user=cfs_worker_user, family=family, practitioner=partner_user)
+    member = TafMemberFactory(episode=episode, family=family, user=partner_user)
+    colleague = TafMemberFactory(episode=episode, family=family, user=cfs_worker_user)
+    consent_withdraw(user=cfs_worker_user, consent=consent, reason="Mum no longer wants school involved")
+    member.refresh_from_db()
+    colleague.refresh_from_db()
+    assert (member.status, member.left_on) == (TafMember.Status.LEFT, timezone.localdate())
+    assert colleague.status == TafMember.Status.ACTIVE, "a Local Area Team worker holds no partner grant"
+
+
+def test_consents_expire_ends_the_team_memberships_whose_grant_it_removes(household, cfs_worker_user, partner_user):
+    family, parent, _, _ = household
+    consent = _take(cfs_worker_user, family, given_by=parent, share_agency_types=["school"])
+    family_share_with_practitioner(user=cfs_worker_user, family=family, practitioner=partner_user)
+    member = TafMemberFactory(episode=AllocatedEpisodeFactory(family=family), family=family, user=partner_user)
+    consents_expire(today=consent.review_on + timedelta(days=1))
+    member.refresh_from_db()
+    assert member.status == TafMember.Status.LEFT
+    assert not partner_user.has_perm("cases.access_family", family)
 
 
 def test_consent_answer_moves_a_requested_consent_on(household, cfs_worker_user):
