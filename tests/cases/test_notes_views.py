@@ -121,6 +121,12 @@ def test_note_list_names_only_people_the_user_may_see_and_serves_a_page_past_the
     assert len(past_the_end.context["page"].object_list) == 2
 
 
+def test_family_page_links_to_the_case_notes_and_the_chronology(cfs_worker_client, own_family):
+    page = cfs_worker_client.get(reverse("cases:family_detail", kwargs={"uuid": own_family.uuid})).content.decode()
+    assert f'href="{_url("note_list", own_family)}"' in page
+    assert f'href="{_url("chronology", own_family)}"' in page
+
+
 def test_note_list_leaves_out_notes_about_a_hidden_person(cfs_worker_client, own_family):
     hidden = FamilyMemberFactory(family=own_family, person=PersonFactory(first_name="Hidden", restricted=True)).person
     secret = CaseNoteFactory(family=own_family, text="About the hidden child")
