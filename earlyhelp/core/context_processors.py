@@ -13,6 +13,7 @@ _NAVIGATION = (
     ("Add a family", "cases:family_create", perms.ADD_FAMILY),
     ("My caseload", "cases:caseload", perms.VIEW_FAMILY),
     ("My tasks", "cases:my_tasks", perms.VIEW_FAMILY),
+    ("My actions", "cases:my_actions", perms.VIEW_FAMILY),
     ("Team caseload", "cases:team_caseload", perms.VIEW_TEAM_CASELOAD),
     ("Allocations", "cases:allocation_queue", perms.ALLOCATE_EPISODE),
     ("My referrals", "referrals:mine", perms.REFER),

@@ -59,6 +59,13 @@ def test_navigation_shows_only_what_the_role_allows(analyst_client, cfs_worker_c
     assert "Find a person or family" not in analyst_client.get(reverse("core:home")).content.decode()
 
 
+def test_navigation_offers_my_actions_to_those_who_see_families(analyst_client, cfs_worker_client):
+    link = f'href="{reverse("cases:my_actions")}"'
+    page = cfs_worker_client.get(reverse("core:home")).content.decode()
+    assert "My actions" in page and link in page
+    assert link not in analyst_client.get(reverse("core:home")).content.decode()
+
+
 def test_anonymous_users_are_sent_to_sign_in():
     response = Client().get(reverse("core:home"))
     assert response.status_code == 302
