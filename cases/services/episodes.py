@@ -312,14 +312,14 @@ def episode_reopen(*, user, episode: Episode, reason: str) -> Episode:
 
 def _step_up_disclosure_log(*, user, episode: Episode, transfer: Transfer) -> None:
     """Stepping up discloses the family's information to children's social care. It is logged on the consent or
-    override in force; with neither, on the safeguarding referral itself (as the MASH logs its step-ups): protecting
-    a child does not wait for consent."""
+    override in force; with neither, on the safeguarding step-up itself: protecting a child does not wait for
+    consent."""
     from consent.models import ConsentRecord, DisclosureLog
 
     active = list(ConsentRecord.objects.filter(family=episode.family, status__in=ConsentRecord.ACTIVE))
     consent = next((c for c in active if c.is_override), None) or next(iter(active), None)
     if consent is None:
-        basis = DisclosureLog.Basis.REFERRAL
+        basis = DisclosureLog.Basis.STEP_UP
     else:
         basis = DisclosureLog.Basis.OVERRIDE if consent.is_override else DisclosureLog.Basis.CONSENT
     DisclosureLog.objects.create(

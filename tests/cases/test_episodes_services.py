@@ -492,7 +492,9 @@ def test_step_up_without_consent_is_still_logged(episode, cfs_worker_user):
     step_up(
         user=cfs_worker_user, episode=episode, kind="immediate_protection", reason="Disclosure", external_reference=""
     )
-    assert DisclosureLog.objects.get(family=episode.family).basis == DisclosureLog.Basis.REFERRAL
+    log = DisclosureLog.objects.get(family=episode.family)
+    assert (log.basis, log.consent) == (DisclosureLog.Basis.STEP_UP, None)
+    assert log.get_basis_display() == "Safeguarding: step-up to children's social care"
 
 
 def test_step_up_records_the_reference_now_or_later(episode, lats, cfs_worker_user):
