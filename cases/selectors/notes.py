@@ -26,6 +26,9 @@ def _visible_ids(*, user, family: Family) -> list[int]:
     return list(family_people_visible(user=user, family=family).values_list("pk", flat=True))
 
 
+MAX_PRE_READ_PAGE = 100_000  # a larger page number is not read ahead, so no offset can overflow the database's
+
+
 class NoteList:
     """A family's notes for a Paginator, one query a page.
 
@@ -66,7 +69,7 @@ class NoteList:
             wanted = int(number)
         except (TypeError, ValueError):
             wanted = 1
-        if wanted >= 1:
+        if 1 <= wanted <= MAX_PRE_READ_PAGE:  # beyond it, no slice at all: the paginator shows the last page
             self[(wanted - 1) * per_page : wanted * per_page]
         return Paginator(self, per_page).get_page(number)
 

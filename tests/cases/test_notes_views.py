@@ -121,6 +121,17 @@ def test_note_list_names_only_people_the_user_may_see_and_serves_a_page_past_the
     assert len(past_the_end.context["page"].object_list) == 2
 
 
+@pytest.mark.parametrize("page", ["99999999999999999999999", "100001", "-99999999999999999999999"])
+def test_note_list_a_huge_page_number_shows_the_last_page(cfs_worker_client, own_family, page):
+    for _ in range(26):
+        CaseNoteFactory(family=own_family)
+    response = cfs_worker_client.get(_url("note_list", own_family) + f"?page={page}")
+    assert response.status_code == 200
+    shown = response.context["page"]
+    assert shown.number == shown.paginator.num_pages == 2
+    assert len(shown.object_list) == 1
+
+
 def test_family_page_links_to_the_case_notes_and_the_chronology(cfs_worker_client, own_family):
     page = cfs_worker_client.get(reverse("cases:family_detail", kwargs={"uuid": own_family.uuid})).content.decode()
     assert f'href="{_url("note_list", own_family)}"' in page
