@@ -185,15 +185,20 @@ class GoalForm(forms.Form):
     baseline = _scale("Where things are now", "where things are now", hint=SCALE_HINT)
     target = _scale("Target", "a target", hint="Where the family aims to be. A goal needs a target")
 
-    def __init__(self, *args, people, needs, editing: bool = False, **kwargs):
+    def __init__(self, *args, people, needs, editing: bool = False, kept_person=None, kept_need=None, **kwargs):
+        """`kept_person` (`kept_need`): the goal's current person (need) when the editor may not see them. The
+        field is left off, so it is never named or offered, and the goal keeps it unchanged."""
         super().__init__(*args, **kwargs)
+        self.kept = {"person": kept_person, "need": kept_need}
         self.fields["person"].queryset = people
         self.fields["person"].label_from_instance = _person_label
         self.fields["need"].queryset = needs
+        for name, kept in self.kept.items():
+            if kept is not None:
+                del self.fields[name]
         layout = [
             Field.textarea("text", rows=4),
-            Field.select("person"),
-            Field.select("need"),
+            *(Field.select(name) for name in ("person", "need") if name in self.fields),
             Field.text("baseline", field_width=2),
             Field.text("target", field_width=2),
         ]
@@ -211,6 +216,9 @@ class GoalForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         _check_target(self, "baseline", "target")
+        for name, kept in self.kept.items():
+            if kept is not None:
+                cleaned[name] = kept
         return cleaned
 
 
@@ -286,14 +294,21 @@ class ActionForm(forms.Form):
     )
     due_on = GovDateField(label="Due date")
 
-    def __init__(self, *args, goals, practitioners, agencies, people, editing: bool = False, **kwargs):
+    def __init__(
+        self, *args, goals, practitioners, agencies, people, editing: bool = False, kept_person=None, **kwargs
+    ):
+        """`kept_person`: the action's current owner when the editor may not see them. They are never named or
+        offered; choosing "Someone in the family" with nobody picked keeps them as the owner."""
         super().__init__(*args, **kwargs)
+        self.kept_person = kept_person
         self.fields["goal"].queryset = goals
         self.fields["owner_user"].queryset = practitioners
         self.fields["owner_user"].label_from_instance = lambda user: user.full_name or user.email
         self.fields["owner_agency"].queryset = agencies
         self.fields["owner_person"].queryset = people
         self.fields["owner_person"].label_from_instance = _person_label
+        if kept_person is not None:
+            self.fields["owner_person"].empty_label = "Keep the current family member (not shown to you)"
         self.fields["due_on"].error_messages["required"] = "Enter the date the action is due"
         # Plain radios followed by the three lists, rather than GOV.UK conditional reveals: the reveal script puts
         # aria-expanded on radio buttons, which assistive technology does not expect (axe-core: aria-allowed-attr).
@@ -323,7 +338,8 @@ class ActionForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("owner_kind")
-        if kind and not cleaned.get(f"owner_{kind}") and f"owner_{kind}" not in self.errors:
+        kept = kind == "person" and self.kept_person is not None
+        if kind and not kept and not cleaned.get(f"owner_{kind}") and f"owner_{kind}" not in self.errors:
             nouns = {"user": "practitioner", "agency": "agency", "person": "family member"}
             self.add_error(f"owner_{kind}", f"Choose the {nouns[kind]} who owns the action")
         return cleaned
@@ -331,9 +347,12 @@ class ActionForm(forms.Form):
     def owner_fields(self) -> dict:
         """Exactly one owner: the one the chosen kind names."""
         kind = self.cleaned_data["owner_kind"]
-        return {
+        owners = {
             f"owner_{k}": self.cleaned_data.get(f"owner_{k}") if k == kind else None for k in dict(self.OWNER_KINDS)
         }
+        if kind == "person" and owners["owner_person"] is None:
+            owners["owner_person"] = self.kept_person
+        return owners
 
     @staticmethod
     def initial_for(action: Action) -> dict:

@@ -22,6 +22,13 @@ def practitioner_label(user) -> str:
     return ", ".join(part for part in (user.full_name, user.job_title, str(user.agency or "")) if part)
 
 
+def _goal_for(goal) -> str:
+    """Who a goal is for, without naming a family member the reader may not see."""
+    if getattr(goal, "person_hidden", False):
+        return "someone in the family"
+    return goal.person.full_name if goal.person_id else "the whole family"
+
+
 class TafInviteForm(forms.Form):
     practitioner = forms.ModelChoiceField(
         queryset=None,
@@ -130,7 +137,7 @@ class MeetingRecordForm(forms.Form):
                 choices=SCALE,
                 coerce=int,
                 widget=forms.RadioSelect,
-                help_text=f"For {goal.person or 'the whole family'}. At the start {goal.baseline}, target "
+                help_text=f"For {_goal_for(goal)}. At the start {goal.baseline}, target "
                 f"{goal.target}, last scaled {goal.latest}",
                 error_messages={"required": message, "invalid_choice": message},
             )

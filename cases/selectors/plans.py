@@ -11,6 +11,9 @@ from cases.models import Action, Episode, FamilyPlan, Goal, GoalScore, TafMember
 from cases.selectors import families_visible_to, family_people_visible, people_visible_to, team_workers
 from locality.models import Agency
 
+# How a family member the reader may not see is named instead (restricted people only through the allow-list).
+SOMEONE_IN_THE_FAMILY = "someone in the family"
+
 OPEN_ACTION = (Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS)
 LIVE_PLAN = (FamilyPlan.Status.DRAFT, FamilyPlan.Status.AGREED)
 
@@ -55,6 +58,16 @@ def action_get(*, user, uuid) -> Action:
         raise Http404("No such action") from None
 
 
+def visible_person_ids(*, user, family) -> set[int]:
+    """The ids of the members of `family` that `user` may see, in one query."""
+    return set(family_people_visible(user=user, family=family).values_list("pk", flat=True))
+
+
+def person_is_hidden(person_id: int | None, visible_ids: set[int]) -> bool:
+    """Whether a record names a family member the reader may not see: name them as someone in the family."""
+    return person_id is not None and person_id not in visible_ids
+
+
 def action_is_overdue(action: Action, today=None) -> bool:
     """Past its due date and not yet done (or given up)."""
     return action.status in OPEN_ACTION and action.due_on < (today or timezone.localdate())
@@ -62,7 +75,8 @@ def action_is_overdue(action: Action, today=None) -> bool:
 
 def plan_page(*, user, uuid) -> FamilyPlan:
     """A plan with everything its page shows, in a fixed number of queries: goals with their scaling history,
-    actions grouped by goal, the Team Around the Family, and the plan's other versions."""
+    actions grouped by goal, the Team Around the Family, and the plan's other versions. A goal's person or an
+    action's owner that `user` may not see is marked hidden (`person_hidden`, `owner_hidden`), never named."""
     plan = plan_get(user=user, uuid=uuid)
     scores = GoalScore.objects.select_related("recorded_by", "meeting")
     goals = list(
@@ -72,9 +86,12 @@ def plan_page(*, user, uuid) -> FamilyPlan:
     )
     actions = list(plan.actions.select_related("owner_user", "owner_agency", "owner_person", "goal"))
     today = timezone.localdate()
+    visible = visible_person_ids(user=user, family=plan.family)
     for action in actions:
         action.overdue = action_is_overdue(action, today)
+        action.owner_hidden = person_is_hidden(action.owner_person_id, visible)
     for goal in goals:
+        goal.person_hidden = person_is_hidden(goal.person_id, visible)
         goal.action_list = [a for a in actions if a.goal_id == goal.pk]
     plan.goal_list = goals
     plan.unlinked_actions = [a for a in actions if a.goal_id is None]

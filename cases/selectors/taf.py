@@ -12,6 +12,7 @@ from django.http import Http404
 from cases.models import Episode, FamilyPlan, Goal, GoalScore, TafAttendance, TafMeeting, TafMember
 from cases.selectors import families_visible_to, family_people_visible
 from cases.selectors.episodes import episode_get
+from cases.selectors.plans import person_is_hidden, visible_person_ids
 from earlyhelp.core import perms
 
 # Roles that do casework: the practitioners who can be asked to join a family's team.
@@ -93,16 +94,22 @@ def meeting_get(*, user, uuid) -> TafMeeting:
 
 
 def meeting_page(*, user, uuid) -> TafMeeting:
-    """A meeting with who came and how each goal scaled, in a fixed number of queries."""
+    """A meeting with who came and how each goal scaled, in a fixed number of queries. A family member `user` may
+    not see is marked hidden (`person_hidden` on the attendance row or the goal), never named."""
     meeting = meeting_get(user=user, uuid=uuid)
+    visible = visible_person_ids(user=user, family=meeting.family)
     meeting.attendance_list = list(
         TafAttendance.objects.filter(meeting=meeting).select_related("user", "user__agency", "person")
     )
+    for row in meeting.attendance_list:
+        row.person_hidden = person_is_hidden(row.person_id, visible)
     meeting.score_list = list(
         GoalScore.objects.filter(meeting=meeting)
         .select_related("goal", "goal__person")
         .order_by("goal__position", "id")
     )
+    for score in meeting.score_list:
+        score.goal.person_hidden = person_is_hidden(score.goal.person_id, visible)
     return meeting
 
 
@@ -115,12 +122,19 @@ def plan_agreed(*, episode: Episode) -> FamilyPlan | None:
     return FamilyPlan.objects.filter(episode=episode, status=FamilyPlan.Status.AGREED).first()
 
 
-def goals_to_scale(*, episode: Episode) -> list[Goal]:
-    """The open goals of the episode's agreed plan: each is scaled at a meeting."""
-    goals = Goal.objects.filter(
-        plan__episode=episode, plan__status=FamilyPlan.Status.AGREED, status=Goal.Status.OPEN
-    ).select_related("person")
-    return list(goals.order_by("position", "id"))
+def goals_to_scale(*, episode: Episode, user=None) -> list[Goal]:
+    """The open goals of the episode's agreed plan: each is scaled at a meeting. Given `user`, a goal about a family
+    member they may not see is kept (every open goal is scaled) but marked `person_hidden`, so it is never named."""
+    goals = list(
+        Goal.objects.filter(plan__episode=episode, plan__status=FamilyPlan.Status.AGREED, status=Goal.Status.OPEN)
+        .select_related("person")
+        .order_by("position", "id")
+    )
+    if user is not None:
+        visible = visible_person_ids(user=user, family=episode.family)
+        for goal in goals:
+            goal.person_hidden = person_is_hidden(goal.person_id, visible)
+    return goals
 
 
 def meeting_practitioners(*, episode: Episode) -> list:

@@ -201,13 +201,17 @@ def plan_agree(request: HttpRequest, uuid) -> HttpResponse:
     )
 
 
-def _goal_form(user, plan: FamilyPlan, data=None, **kwargs) -> GoalForm:
-    return GoalForm(
-        data,
-        people=selectors.plan_people(user=user, plan=plan),
-        needs=selectors.plan_needs(user=user, plan=plan),
-        **kwargs,
-    )
+def _goal_form(user, plan: FamilyPlan, data=None, goal: Goal | None = None, **kwargs) -> GoalForm:
+    """The goal form. Editing a goal about someone `user` may not see (or linked to a need they may not see), that
+    field is left off and the goal keeps it: the lists offer only what `user` may see, so a save would lose it."""
+    people = selectors.plan_people(user=user, plan=plan)
+    needs = selectors.plan_needs(user=user, plan=plan)
+    if goal is not None:
+        if goal.person_id and not people.filter(pk=goal.person_id).exists():
+            kwargs["kept_person"] = goal.person
+        if goal.need_id and not needs.filter(pk=goal.need_id).exists():
+            kwargs["kept_need"] = goal.need
+    return GoalForm(data, people=people, needs=needs, **kwargs)
 
 
 @login_required
@@ -238,13 +242,13 @@ def goal_edit(request: HttpRequest, uuid) -> HttpResponse:
     plan = goal.plan
 
     def current() -> GoalForm:
-        fresh = Goal.objects.get(pk=goal.pk)
-        return _goal_form(request.user, plan, editing=True, initial=_goal_initial(fresh))
+        fresh = Goal.objects.select_related("person", "need").get(pk=goal.pk)
+        return _goal_form(request.user, plan, goal=fresh, editing=True, initial=_goal_initial(fresh))
 
     return _form_page(
         request,
         plan=plan,
-        form=_goal_form(request.user, plan, _posted(request), editing=True, initial=_goal_initial(goal)),
+        form=_goal_form(request.user, plan, _posted(request), goal=goal, editing=True, initial=_goal_initial(goal)),
         template="cases/plans/goal_form.html",
         save=lambda data: services.goal_edit(user=request.user, goal=goal, **data),
         success="Goal saved.",
@@ -271,13 +275,20 @@ def goal_score(request: HttpRequest, uuid) -> HttpResponse:
     )
 
 
-def _action_form(request: HttpRequest, plan: FamilyPlan, *, data=None, owner=None, **kwargs) -> ActionForm:
+def _action_form(
+    request: HttpRequest, plan: FamilyPlan, *, data=None, owner=None, action: Action | None = None, **kwargs
+) -> ActionForm:
+    """The action form. Editing an action owned by someone in the family `request.user` may not see, they are not
+    offered or named, and the action keeps them as its owner unless another owner is chosen."""
+    people = selectors.plan_people(user=request.user, plan=plan)
+    if action is not None and action.owner_person_id and not people.filter(pk=action.owner_person_id).exists():
+        kwargs["kept_person"] = action.owner_person
     return ActionForm(
         data,
         goals=plan.goals.all(),
         practitioners=selectors.action_practitioners(episode=plan.episode, include=owner),
         agencies=selectors.action_agencies(),
-        people=selectors.plan_people(user=request.user, plan=plan),
+        people=people,
         **kwargs,
     )
 
@@ -316,14 +327,20 @@ def action_edit(request: HttpRequest, uuid) -> HttpResponse:
         plan,
         data=_posted(request),
         owner=action.owner_user_id,
+        action=action,
         editing=True,
         initial=ActionForm.initial_for(action),
     )
 
     def current() -> ActionForm:
-        fresh = Action.objects.get(pk=action.pk)
+        fresh = Action.objects.select_related("owner_person").get(pk=action.pk)
         return _action_form(
-            request, plan, owner=fresh.owner_user_id, editing=True, initial=ActionForm.initial_for(fresh)
+            request,
+            plan,
+            owner=fresh.owner_user_id,
+            action=fresh,
+            editing=True,
+            initial=ActionForm.initial_for(fresh),
         )
 
     def save(data: dict) -> None:

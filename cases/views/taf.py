@@ -161,7 +161,7 @@ def meeting_record(request: HttpRequest, uuid) -> HttpResponse:
             _posted(request),
             practitioners=selectors.meeting_practitioners(episode=episode),
             people=selectors.meeting_family_members(user=request.user, episode=episode),
-            goals=selectors.goals_to_scale(episode=episode),
+            goals=selectors.goals_to_scale(episode=episode, user=request.user),
             initial={"held_on": today, "next_review_due": services.review_due_after(today)},
         )
     if form is not None and request.method == "POST" and form.is_valid():

@@ -33,9 +33,10 @@ TODAY = timezone.localdate
 ERROR_SUMMARY = 'class="govuk-error-summary"'
 
 # Session, user, user and group permissions (4); the plan with its family, episode, lead and authors joined, goals,
-# their scores (author and meeting joined), actions (owners joined), TAF members, versions (6); the access event:
-# the chain head read and, in this fresh database, created in a savepoint, the event written, the head moved (6).
-PLAN_DETAIL_QUERIES = 16
+# their scores (author and meeting joined), actions (owners joined), the family members the user may see, TAF
+# members, versions (7); the access event: the chain head read and, in this fresh database, created in a savepoint,
+# the event written, the head moved (6).
+PLAN_DETAIL_QUERIES = 17
 # Session, user, user and group permissions (4); the page count and the page of actions, with plan, family, goal
 # and owners joined (2); the session saved (savepoint, update, release).
 MY_ACTIONS_QUERIES = 9
@@ -487,3 +488,64 @@ def test_my_actions_query_count_is_constant(cfs_worker_client, cfs_worker_user, 
         response = cfs_worker_client.get(reverse("cases:my_actions"))
     assert len(response.context["page"].object_list) == min(count, 25)
     assert response.context["page"].paginator.count == count
+
+
+# ------------------------------------------------------------------ restricted family members
+
+
+@pytest.fixture
+def hidden(plan):
+    """A restricted member of an ordinary family: the team's worker is not on their allow-list."""
+    person = PersonFactory(first_name="Quill", last_name="Hiddenstone", restricted=True)
+    FamilyMemberFactory(family=plan.family, person=person)
+    return person
+
+
+def test_plan_detail_does_not_name_a_restricted_person(cfs_worker_client, cfs_worker_user, plan, hidden, child):
+    goal = GoalFactory(plan=plan, person=hidden, text="Sleeps well")
+    GoalFactory(plan=plan, person=child, text="Goes to school", position=1)
+    ActionFactory(plan=plan, goal=goal, what="Bedtime chart", owner_user=None, owner_person=hidden)
+    page = cfs_worker_client.get(url("plan_detail", plan)).content.decode()
+    assert "Hiddenstone" not in page
+    assert "Goal 1: for someone in the family" in page and "Someone in the family" in page
+    assert "Bedtime chart" in page and child.full_name in page
+
+
+def test_goal_edit_keeps_a_restricted_person_and_does_not_name_them(cfs_worker_client, plan, hidden):
+    goal = GoalFactory(plan=plan, person=hidden, baseline=2, target=8)
+    page = cfs_worker_client.get(url("goal_edit", goal)).content.decode()
+    assert "Hiddenstone" not in page and 'name="person"' not in page
+    post = {
+        "text": "Sleeps by 9pm",
+        "person": "",
+        "baseline": "3",
+        "target": "8",
+        "status": "open",
+        "lock_version": "0",
+    }
+    assert cfs_worker_client.post(url("goal_edit", goal), post).status_code == 302
+    goal.refresh_from_db()
+    assert (goal.text, goal.person, goal.baseline) == ("Sleeps by 9pm", hidden, 3)
+
+
+def test_action_edit_keeps_a_restricted_owner_and_does_not_name_them(cfs_worker_client, cfs_worker_user, plan, hidden):
+    action = ActionFactory(plan=plan, what="Bedtime chart", owner_user=None, owner_person=hidden)
+    page = cfs_worker_client.get(url("action_edit", action)).content.decode()
+    assert "Hiddenstone" not in page
+    post = {
+        "what": "Bedtime chart on the fridge",
+        "owner_kind": "person",
+        "owner_person": "",
+        **date_post("due_on", action.due_on),
+        "status": "in_progress",
+        "lock_version": "0",
+    }
+    response = cfs_worker_client.post(url("action_edit", action), post)
+    assert response.status_code == 302, response.content.decode()
+    action.refresh_from_db()
+    assert (action.what, action.owner_person, action.status) == ("Bedtime chart on the fridge", hidden, "in_progress")
+    # Choosing another owner still moves the action to them.
+    post |= {"owner_kind": "user", "owner_user": str(cfs_worker_user.pk), "lock_version": "1"}
+    assert cfs_worker_client.post(url("action_edit", action), post).status_code == 302
+    action.refresh_from_db()
+    assert (action.owner_user, action.owner_person) == (cfs_worker_user, None)

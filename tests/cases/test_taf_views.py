@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import NoReverseMatch, reverse
 
-from cases.models import Episode, GoalScore, TafMeeting, TafMember
+from cases.models import Episode, GoalScore, TafAttendance, TafMeeting, TafMember
 from consent.models import ConsentRecord, DisclosureLog
 from earlyhelp.audit.models import AccessEvent
 from locality.models import Agency
@@ -20,6 +20,7 @@ from tests.factories import (
     FamilyPlanFactory,
     GoalFactory,
     MembershipFactory,
+    PersonFactory,
     TafMeetingFactory,
     TafMemberFactory,
     UserFactory,
@@ -408,3 +409,28 @@ def test_taf_invite_is_not_offered_to_someone_already_in_the_team(cfs_worker_cli
     response = cfs_worker_client.get(reverse("cases:taf_invite", kwargs={"uuid": episode.uuid}))
     labels = " ".join(label for _, label in response.context["form"].fields["practitioner"].choices)
     assert "Pat Partner" not in labels and "Rita Retired" not in labels
+
+
+# A restricted family member ----------------------------------------------------------------------------------------
+
+
+@time_machine.travel(TODAY)
+def test_meetings_do_not_name_a_restricted_person_but_still_scale_their_goal(cfs_worker_client, review):
+    """A restricted member of an ordinary family, and the team's worker not on their allow-list: their goal is still
+    scaled (every open goal must be) but they are never named, on the form or on the record."""
+    episode = review.episode
+    hidden = PersonFactory(first_name="Quill", last_name="Hiddenstone", restricted=True)
+    FamilyMemberFactory(family=episode.family, person=hidden)
+    goal = GoalFactory(plan=episode.goal.plan, person=hidden, baseline=1, target=7, position=1)
+    record = reverse("cases:meeting_record", kwargs={"uuid": review.uuid})
+    response = cfs_worker_client.get(record)
+    page = response.content.decode()
+    assert f"goal_{goal.pk}" in response.context["form"].fields and f"person_{hidden.pk}" not in page
+    assert "Hiddenstone" not in page and "For someone in the family" in page
+    response = cfs_worker_client.post(record, _record_post(review, **{f"goal_{goal.pk}": "5"}))
+    assert response.status_code == 302
+    assert GoalScore.objects.get(meeting=review, goal=goal).score == 5
+    TafAttendance.objects.create(meeting=review, person=hidden, attended="attended")
+    page = cfs_worker_client.get(reverse("cases:meeting_detail", kwargs={"uuid": review.uuid})).content.decode()
+    assert "Hiddenstone" not in page and "Someone in the family" in page
+    assert episode.mother.full_name in page
