@@ -12,7 +12,7 @@ from guardian.shortcuts import get_users_with_perms
 
 from cases.models import Closure, Episode, Family, TafMeeting, TafMember, Task, Transfer
 from cases.selectors import episodes as selectors
-from cases.selectors import team_managers, team_workers
+from cases.selectors import families_visible_to, team_managers, team_workers
 from cases.services.work import task_close, task_raise
 from earlyhelp.accounts.services import notify
 from earlyhelp.core import perms
@@ -86,10 +86,27 @@ def _team_task_raise(*, episode: Episode, kind: str, key: str, title: str) -> Ta
     )
 
 
-def _notify_managers(*, family: Family, message: str, url: str, besides=None) -> None:
-    for manager in team_managers(local_area_team=family.local_area_team):
+def nameless_message(family: Family) -> str:
+    """What someone who may not see `family` is told instead of its name: its reference, never who it is."""
+    return f"A restricted family (reference {family.reference}) needs a manager's decision"
+
+
+def notify_about_family(*, user, family: Family, message: str, url: str, nameless: str = "") -> None:
+    """Tell `user` about work for `family`; if they may not see it (a restricted family they are not allow-listed
+    on), they are told only `nameless` (or the reference), so the family's name never reaches them."""
+    if not families_visible_to(user).filter(pk=family.pk).exists():
+        message = nameless or nameless_message(family)
+    notify(user=user, message=message, url=url)
+
+
+def notify_team_managers(
+    *, family: Family, message: str, url: str, besides=None, nameless: str = "", local_area_team=None
+) -> None:
+    """Tell every manager of the Local Area Team (the family's unless given), except `besides`, naming the family
+    only to those who may see it."""
+    for manager in team_managers(local_area_team=local_area_team or family.local_area_team):
         if besides is None or manager.pk != besides.pk:
-            notify(user=manager, message=message, url=url)
+            notify_about_family(user=manager, family=family, message=message, url=url, nameless=nameless)
 
 
 def _episode_save_new(episode: Episode) -> Episode:
@@ -135,10 +152,12 @@ def episode_start(*, user, family: Family, pathway: str, level: int) -> Episode:
             title="Allocate the request for targeted early help",
         )
         restricted = ". It is about a restricted record: ask to be added to its allow-list" if family.restricted else ""
-        _notify_managers(
+        notify_team_managers(
             family=family,
             message=f"New request for targeted early help for the {family.name} family to allocate{restricted}",
             url=reverse("cases:allocation_queue"),
+            nameless=f"New request for targeted early help for a restricted family (reference {family.reference}) "
+            "to allocate: ask to be added to its allow-list",
         )
     return episode
 
@@ -223,7 +242,7 @@ def closure_request(
         key=closure_task_key(closure),
         title="Approve or refuse the closure of early help",
     )
-    _notify_managers(
+    notify_team_managers(
         family=episode.family,
         message=f"The closure of early help for the {episode.family.name} family is waiting for your decision",
         url=reverse("cases:closure_decide", kwargs={"uuid": closure.uuid}),
@@ -360,7 +379,7 @@ def step_up(*, user, episode: Episode, kind: str, reason: str, external_referenc
     transfer.save()
     episode_move(episode=episode, status=Episode.Status.STEPPED_UP)
     _step_up_disclosure_log(user=user, episode=episode, transfer=transfer)
-    _notify_managers(
+    notify_team_managers(
         family=episode.family,
         message=f"The {episode.family.name} family was stepped up to children's social care "
         f"({transfer.get_kind_display().lower()})",
@@ -427,10 +446,14 @@ def step_down(
     meeting.full_clean()
     meeting.save()
     _family_status(family, Family.Status.ACTIVE)
-    notify(
+    notify_about_family(
         user=lead_practitioner,
+        family=family,
         message=f"You are the lead practitioner for the {family.name} family, stepped down from children's social "
         f"care. The handover meeting is due by {handover_on:%d %B %Y}",
         url=reverse("cases:episode_detail", kwargs={"uuid": episode.uuid}),
+        nameless=f"You are the lead practitioner for a restricted family (reference {family.reference}), stepped "
+        f"down from children's social care: ask to be added to its allow-list. The handover meeting is due by "
+        f"{handover_on:%d %B %Y}",
     )
     return episode

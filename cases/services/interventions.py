@@ -10,6 +10,9 @@ The rules, in one place so the pages and their tests say the same thing:
   plus that many weeks; a chosen end date must be a working day in the same window. Beyond 12 weeks needs a
   manager's approved extension, up to EXTENSION_MAX_WEEKS from the start, one request waiting at a time.
 - Every write refuses an episode that has ended (`episode_require_open`).
+- Only workers of the episode's Local Area Team (`team_workers`, managers included) start, record sessions of,
+  ask to extend or end an intervention: a worker elsewhere who was granted the family may look, not work.
+- A restricted family's name goes only to people who may see it (`notify_about_family`).
 """
 
 from datetime import date, timedelta
@@ -23,9 +26,8 @@ from cases.models import Episode, Intervention, InterventionExtension, Intervent
 from cases.models.families import FamilyMember
 from cases.models.interventions import MAX_WEEKS, MIN_WEEKS
 from cases.selectors import family_people_visible, team_managers, team_workers
-from cases.services.episodes import EpisodeError, episode_require_open
+from cases.services.episodes import EpisodeError, episode_require_open, notify_about_family, notify_team_managers
 from cases.services.work import task_close, task_raise
-from earlyhelp.accounts.services import notify
 from earlyhelp.core.states import status_move
 from earlyhelp.core.working_time import is_working_day, working_day_on_or_before, working_days_after
 
@@ -92,12 +94,22 @@ def _start_date_validate(*, episode: Episode, started_on: date) -> None:
         )
 
 
-def intervention_may_start(episode: Episode) -> str:
-    """Why an intervention cannot start on this episode now, or "" when it can."""
+def team_work_refusal(*, user, episode: Episode, action: str) -> str:
+    """Why `user` may not `action` (not a worker of the episode's Local Area Team), or "" when they may."""
+    if user is None or team_workers(local_area_team=episode.local_area_team).filter(pk=user.pk).exists():
+        return ""
+    return f"Only workers of {episode.local_area_team} can {action}"
+
+
+def intervention_may_start(episode: Episode, user=None) -> str:
+    """Why an intervention cannot start on this episode now (for `user`, when given), or "" when it can."""
     try:
         episode_require_open(episode)
     except EpisodeError as error:
         return str(error)
+    refusal = team_work_refusal(user=user, episode=episode, action="start an intervention for this family")
+    if refusal:
+        return refusal
     if episode.pathway != Episode.Pathway.TARGETED:
         return (
             "Child and Family Support is part of targeted early help. This episode is partner-led early help, so "
@@ -138,7 +150,7 @@ def intervention_start(
 ) -> Intervention:
     """Start targeted Child and Family Support for a family, planned for 6 to 12 weeks."""
     episode = Episode.objects.select_for_update().select_related("family").get(pk=episode.pk)
-    refusal = intervention_may_start(episode)
+    refusal = intervention_may_start(episode, user=user)
     if refusal:
         raise InterventionError(refusal)
     if not team_workers(local_area_team=episode.local_area_team).filter(pk=worker.pk).exists():
@@ -160,18 +172,31 @@ def intervention_start(
     intervention.full_clean()
     intervention.save()
     if worker.pk != user.pk:
-        notify(
+        notify_about_family(
             user=worker,
+            family=episode.family,
             message=f"You are the worker for {intervention.get_kind_display().lower()} with the "
             f"{episode.family.name} family, from {_long(started_on)}",
             url=reverse("cases:intervention_detail", kwargs={"uuid": intervention.uuid}),
+            nameless=f"You are the worker for an intervention with a restricted family (reference "
+            f"{episode.family.reference}), from {_long(started_on)}: ask to be added to its allow-list",
         )
     return intervention
 
 
-def intervention_require_active(intervention: Intervention) -> None:
-    """Refuse changes to an intervention that has ended, or whose episode has."""
+CHANGE = "record sessions of, extend or end this intervention"
+SESSION = "record a session of this intervention"
+EXTEND = "ask to extend this intervention"
+END = "end this intervention"
+
+
+def intervention_require_active(intervention: Intervention, user=None, action: str = CHANGE) -> None:
+    """Refuse changes to an intervention that has ended, or whose episode has, and (when `user` is given) changes by
+    anyone who is not a worker of the episode's Local Area Team."""
     episode_require_open(intervention.episode)
+    refusal = team_work_refusal(user=user, episode=intervention.episode, action=action)
+    if refusal:
+        raise InterventionError(refusal)
     if intervention.status != Intervention.Status.ACTIVE:
         raise InterventionError(
             f"This intervention is {intervention.get_status_display().lower()}, so it can no longer be changed"
@@ -199,7 +224,7 @@ def session_record(
 ) -> InterventionSession:
     """Record one session of an active intervention: when, how, who was seen, and what was done."""
     intervention = _locked(intervention)
-    intervention_require_active(intervention)
+    intervention_require_active(intervention, user=user, action=SESSION)
     errors: dict[str, str] = {}
     if held_on > timezone.localdate():
         errors["held_on"] = "The date of the session cannot be in the future"
@@ -269,7 +294,7 @@ def _extension_end_validate(*, intervention: Intervention, new_end_on: date) -> 
 def extension_request(*, user, intervention: Intervention, new_end_on: date, reason: str) -> InterventionExtension:
     """Ask a manager of the family's Local Area Team to let an intervention run beyond 12 weeks."""
     intervention = _locked(intervention)
-    intervention_require_active(intervention)
+    intervention_require_active(intervention, user=user, action=EXTEND)
     if extension_waiting(intervention) is not None:
         raise InterventionError("An extension request is already waiting for a manager's decision")
     _extension_end_validate(intervention=intervention, new_end_on=new_end_on)
@@ -292,12 +317,13 @@ def extension_request(*, user, intervention: Intervention, new_end_on: date, rea
         due_on=max(today, min(working_days_after(today, EXTENSION_DECISION_WORKING_DAYS), intervention.planned_end_on)),
     )
     url = reverse("cases:extension_decide", kwargs={"uuid": extension.uuid})
-    for manager in team_managers(local_area_team=episode.local_area_team).exclude(pk=user.pk):
-        notify(
-            user=manager,
-            message=f"{user.full_name} asks to extend an intervention with the {intervention.family.name} family",
-            url=url,
-        )
+    notify_team_managers(
+        family=intervention.family,
+        message=f"{user.full_name} asks to extend an intervention with the {intervention.family.name} family",
+        url=url,
+        besides=user,
+        local_area_team=episode.local_area_team,
+    )
     return extension
 
 
@@ -350,10 +376,13 @@ def extension_decide(*, user, extension: InterventionExtension, approve: bool, r
     outcome = f"approved to {_long(extension.new_end_on)}" if approve else "refused"
     url = reverse("cases:intervention_detail", kwargs={"uuid": intervention.uuid})
     for person in {extension.requested_by, intervention.worker} - {user}:
-        notify(
+        notify_about_family(
             user=person,
+            family=intervention.family,
             message=f"The extension of an intervention with the {intervention.family.name} family was {outcome}",
             url=url,
+            nameless=f"The extension of an intervention with a restricted family (reference "
+            f"{intervention.family.reference}) was {outcome}",
         )
     return extension
 
@@ -365,7 +394,7 @@ ENDINGS = (Intervention.Status.COMPLETED, Intervention.Status.ENDED_EARLY)
 def intervention_end(*, user, intervention: Intervention, status: str, ended_on: date, outcome: str) -> Intervention:
     """Complete an intervention, or end it early, with the date and what changed for the family."""
     intervention = _locked(intervention)
-    intervention_require_active(intervention)
+    intervention_require_active(intervention, user=user, action=END)
     errors: dict[str, str] = {}
     if status not in ENDINGS:
         errors["status"] = "Choose whether the intervention was completed or ended early"

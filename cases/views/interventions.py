@@ -34,10 +34,11 @@ def _posted(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
-def _write_refusal(intervention) -> str:
-    """Why no one can change this intervention now (its episode has ended, or it has), or ""."""
+def _write_refusal(intervention, user, action: str = services.CHANGE) -> str:
+    """Why `user` cannot change this intervention now (its episode has ended, or it has, or they do not work in
+    the episode's Local Area Team), or ""."""
     try:
-        services.intervention_require_active(intervention)
+        services.intervention_require_active(intervention, user=user, action=action)
     except REFUSALS as error:
         return str(error)
     return ""
@@ -77,7 +78,11 @@ def intervention_new(request: HttpRequest, uuid) -> HttpResponse:
     )
     if intervention:
         return redirect("cases:intervention_detail", uuid=intervention.uuid)
-    context = {"form": form, "episode": episode, "refusal": services.intervention_may_start(episode)}
+    context = {
+        "form": form,
+        "episode": episode,
+        "refusal": services.intervention_may_start(episode, user=request.user),
+    }
     return render(request, "cases/interventions/new.html", context)
 
 
@@ -96,7 +101,7 @@ def intervention_detail(request: HttpRequest, uuid) -> HttpResponse:
         "page": Paginator(sessions, PER_PAGE).get_page(request.GET.get("page")),
         "extensions": extensions,
         "waiting": next((e for e in extensions if e.status == e.Status.REQUESTED), None),
-        "refusal": _write_refusal(intervention),
+        "refusal": _write_refusal(intervention, request.user),
     }
     return render(request, "cases/interventions/detail.html", context)
 
@@ -118,7 +123,8 @@ def session_add(request: HttpRequest, uuid) -> HttpResponse:
     )
     if saved:
         return redirect("cases:intervention_detail", uuid=intervention.uuid)
-    context = {"form": form, "intervention": intervention, "refusal": _write_refusal(intervention)}
+    refusal = _write_refusal(intervention, request.user, services.SESSION)
+    context = {"form": form, "intervention": intervention, "refusal": refusal}
     return render(request, "cases/interventions/session_add.html", context)
 
 
@@ -136,7 +142,7 @@ def extension_request(request: HttpRequest, uuid) -> HttpResponse:
     )
     if saved:
         return redirect("cases:intervention_detail", uuid=intervention.uuid)
-    refusal = _write_refusal(intervention)
+    refusal = _write_refusal(intervention, request.user, services.EXTEND)
     if not refusal and services.extension_waiting(intervention):
         refusal = "An extension request is already waiting for a manager's decision"
     context = {"form": form, "intervention": intervention, "refusal": refusal}
@@ -182,7 +188,8 @@ def intervention_end(request: HttpRequest, uuid) -> HttpResponse:
     )
     if saved:
         return redirect("cases:intervention_detail", uuid=intervention.uuid)
-    context = {"form": form, "intervention": intervention, "refusal": _write_refusal(intervention)}
+    refusal = _write_refusal(intervention, request.user, services.END)
+    context = {"form": form, "intervention": intervention, "refusal": refusal}
     return render(request, "cases/interventions/end.html", context)
 
 

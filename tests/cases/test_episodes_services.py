@@ -577,3 +577,61 @@ def test_step_down_only_by_a_manager_of_the_family_team(own_family, cfs_worker_u
     for user in (cfs_worker_user, hob_moor_manager):
         with pytest.raises(EpisodeError, match="Only a manager of the Tang Hall"):
             _step_down(user, own_family, cfs_worker_user)
+
+
+# A restricted family's name goes only to managers on its allow-list ------------------------------------------
+
+
+def _told(user, *, containing: str) -> list[str]:
+    return list(Notification.objects.filter(user=user, message__contains=containing).values_list("message", flat=True))
+
+
+@pytest.fixture
+def restricted_family(restricted_family):
+    """The restricted family under a name no message says by chance ("restricted family" does)."""
+    restricted_family.name = "Quennell"
+    restricted_family.save()
+    return restricted_family
+
+
+@pytest.fixture
+def restricted_episode(restricted_family, cfs_worker_user, lat_manager_user):
+    """An allocated episode of the restricted family: its worker and one manager are on the allow-list, the second
+    manager of Tang Hall is not."""
+    for user in (cfs_worker_user, lat_manager_user):
+        family_restricted_allow(family=restricted_family, user=user)
+    return AllocatedEpisodeFactory(family=restricted_family, lead_practitioner=cfs_worker_user)
+
+
+def _names_only_the_allow_listed(restricted_family, lat_manager_user, second_manager_user):
+    named = Notification.objects.filter(message__contains=restricted_family.name)
+    assert set(named.values_list("user", flat=True)) == {lat_manager_user.pk}
+    nameless = Notification.objects.get(user=second_manager_user)
+    assert restricted_family.name not in nameless.message
+    assert f"restricted family (reference {restricted_family.reference})" in nameless.message
+
+
+def test_episode_start_names_a_restricted_family_only_to_allow_listed_managers(
+    restricted_family, cfs_worker_user, lat_manager_user, second_manager_user
+):
+    for user in (cfs_worker_user, lat_manager_user):
+        family_restricted_allow(family=restricted_family, user=user)
+    episode_start(user=cfs_worker_user, family=restricted_family, pathway="targeted", level=3)
+    _names_only_the_allow_listed(restricted_family, lat_manager_user, second_manager_user)
+    assert "ask to be added to its allow-list" in _told(second_manager_user, containing="targeted early help")[0]
+
+
+def test_closure_request_names_a_restricted_family_only_to_allow_listed_managers(
+    restricted_episode, restricted_family, cfs_worker_user, lat_manager_user, second_manager_user
+):
+    _closing(restricted_episode, cfs_worker_user)
+    _names_only_the_allow_listed(restricted_family, lat_manager_user, second_manager_user)
+    assert _told(second_manager_user, containing="needs a manager's decision")
+
+
+def test_step_up_names_a_restricted_family_only_to_allow_listed_managers(
+    restricted_episode, restricted_family, cfs_worker_user, lat_manager_user, second_manager_user
+):
+    ConsentRecordFactory(family=restricted_family, status="given")
+    step_up(user=cfs_worker_user, episode=restricted_episode, kind="strategy", reason="Bruising seen at school")
+    _names_only_the_allow_listed(restricted_family, lat_manager_user, second_manager_user)

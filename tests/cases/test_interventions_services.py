@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Episode, FamilyMember, Intervention, InterventionExtension, Task
 from cases.selectors.interventions import intervention_progress
+from cases.services import family_access_grant, family_restricted_allow
 from cases.services.episodes import EpisodeError
 from cases.services.interventions import (
     BEYOND_12_WEEKS,
@@ -690,3 +692,88 @@ def test_intervention_progress_counts_weeks_and_days():
     assert early.week_text == "Not started: 8 weeks planned"
     intervention.status = Intervention.Status.COMPLETED
     assert intervention_progress(intervention=intervention, today=date(2026, 12, 1)).end_text == "Ended"
+
+
+# Only workers of the episode's own team work an intervention ------------------------------------------------
+
+
+@pytest.fixture
+def hob_moor_worker_granted(other_lat_user, own_family):
+    """A Hob Moor worker granted the Tang Hall family: they may look at it, not work its interventions."""
+    family_access_grant(family=own_family, user=other_lat_user)
+    return other_lat_user
+
+
+def test_intervention_start_refuses_a_worker_of_another_team_granted_the_family(episode, hob_moor_worker_granted):
+    with pytest.raises(InterventionError, match=f"Only workers of {episode.local_area_team} can start"):
+        _start(hob_moor_worker_granted, episode, worker=episode.lead_practitioner)
+    assert not episode.interventions.exists()
+
+
+def test_session_extension_and_end_refuse_a_worker_of_another_team_granted_the_family(
+    intervention, hob_moor_worker_granted
+):
+    team = intervention.episode.local_area_team
+    with pytest.raises(InterventionError, match=f"Only workers of {team} can record a session"):
+        _session(hob_moor_worker_granted, intervention)
+    with pytest.raises(InterventionError, match=f"Only workers of {team} can ask to extend"):
+        _request(hob_moor_worker_granted, intervention)
+    with pytest.raises(InterventionError, match=f"Only workers of {team} can end"):
+        intervention_end(
+            user=hob_moor_worker_granted,
+            intervention=intervention,
+            status=Intervention.Status.COMPLETED,
+            ended_on=timezone.localdate(),
+            outcome="Calmer mornings",
+        )
+    intervention.refresh_from_db()
+    assert intervention.status == Intervention.Status.ACTIVE
+    assert not intervention.sessions.exists() and not intervention.extensions.exists()
+
+
+def test_a_manager_of_the_team_may_work_an_intervention(intervention, lat_manager_user):
+    assert _session(lat_manager_user, intervention).recorded_by == lat_manager_user
+
+
+@pytest.mark.parametrize("page", ["intervention_new", "session_add", "extension_request", "intervention_end"])
+def test_intervention_pages_explain_the_team_refusal_on_get(
+    client, episode, intervention, hob_moor_worker_granted, page
+):
+    client.force_login(hob_moor_worker_granted)
+    record = episode if page == "intervention_new" else intervention
+    response = client.get(reverse(f"cases:{page}", kwargs={"uuid": record.uuid}))
+    assert response.status_code == 200
+    assert f"Only workers of {episode.local_area_team} can" in response.content.decode()
+
+
+# A restricted family's name goes only to managers on its allow-list ------------------------------------------
+
+
+@pytest.fixture
+def restricted_family(restricted_family):
+    """The restricted family under a name no message says by chance ("restricted family" does)."""
+    restricted_family.name = "Quennell"
+    restricted_family.save()
+    return restricted_family
+
+
+def test_extension_request_names_a_restricted_family_only_to_allow_listed_managers(
+    restricted_family, cfs_worker_user, lat_manager_user, second_manager_user
+):
+    for user in (cfs_worker_user, lat_manager_user):
+        family_restricted_allow(family=restricted_family, user=user)
+    episode = AllocatedEpisodeFactory(family=restricted_family, lead_practitioner=cfs_worker_user)
+    today = timezone.localdate()
+    intervention = InterventionFactory(
+        episode=episode,
+        family=restricted_family,
+        worker=cfs_worker_user,
+        started_on=today - timedelta(weeks=4),
+        planned_end_on=today + timedelta(weeks=4),
+    )
+    _request(cfs_worker_user, intervention)
+    named = Notification.objects.filter(message__contains=restricted_family.name)
+    assert set(named.values_list("user", flat=True)) == {lat_manager_user.pk}
+    nameless = Notification.objects.get(user=second_manager_user).message
+    assert restricted_family.name not in nameless
+    assert nameless == f"A restricted family (reference {restricted_family.reference}) needs a manager's decision"
