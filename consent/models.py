@@ -173,6 +173,7 @@ class DisclosureLog(models.Model):
         OVERRIDE = "override", "Safeguarding override"
         REFERRAL = "referral", "Referral to the MASH (consent status recorded on the contact)"
         STEP_UP = "step_up", "Safeguarding: step-up to children's social care"
+        RECORD_HOLDER = "holder", "A copy for the Local Area Team that holds the record"
 
     family = models.ForeignKey("cases.Family", on_delete=models.PROTECT, related_name="disclosures")
     what = models.CharField(max_length=200)

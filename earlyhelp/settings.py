@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "consent",
     "referrals",
     "reporting",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -213,11 +214,28 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE
+# A worker process is replaced after this many tasks, or once it has grown past this many kilobytes, so memory
+# a PDF rendering leaves behind is given back.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_TASKS_PER_CHILD") or 50)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = int(os.environ.get("CELERY_WORKER_MAX_MEMORY_PER_CHILD") or 600_000)
+
+# PDF documents: time limits for one PDF and for a team's ZIP of open plans (seconds), how long a request may
+# wait in the queue before the sweep sends it again, and how many days a file is kept before it is deleted.
+DOCUMENT_RENDER_SOFT_LIMIT_SECONDS = int(os.environ.get("DOCUMENT_RENDER_SOFT_LIMIT_SECONDS") or 60)
+DOCUMENT_RENDER_HARD_LIMIT_SECONDS = DOCUMENT_RENDER_SOFT_LIMIT_SECONDS + 30
+DOCUMENT_EXPORT_SOFT_LIMIT_SECONDS = int(os.environ.get("DOCUMENT_EXPORT_SOFT_LIMIT_SECONDS") or 1800)
+DOCUMENT_REQUEUE_AFTER_SECONDS = int(os.environ.get("DOCUMENT_REQUEUE_AFTER_SECONDS") or 120)
+DOCUMENT_RETENTION_DAYS = int(os.environ.get("DOCUMENT_RETENTION_DAYS") or 30)
 CELERY_BEAT_SCHEDULE = {
     "expire-consents-daily": {"task": "consent.tasks.consents_expire_task", "schedule": crontab(hour=1, minute=15)},
     "flag-overdue-contacts": {"task": "referrals.tasks.contacts_overdue_task", "schedule": crontab(minute="*/15")},
     # After consent expiry, so a lapsed consent's reminder closes the same morning; before the working day.
     "case-tasks-daily": {"task": "cases.tasks.case_tasks_sweep_task", "schedule": crontab(hour=5, minute=30)},
+    "requeue-documents": {"task": "documents.tasks.documents_requeue_task", "schedule": crontab(minute="*")},
+    "delete-expired-documents": {
+        "task": "documents.tasks.documents_delete_expired_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "end-partner-access-after-closure": {
         "task": "cases.tasks.closure_grants_end_task",
         "schedule": crontab(hour=1, minute=30),
@@ -244,7 +262,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs each step of every rendering at INFO; its warnings (a refused URL, say) still show.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # Reference data used by the product.

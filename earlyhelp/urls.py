@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("consent.urls")),
     path("", include("assessments.urls")),
     path("", include("referrals.urls")),
+    path("", include("documents.urls")),
     path("directory/", include("locality.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -52,6 +52,8 @@ APPROVE_CLOSURE = "cases.approve_closure"  # approve or refuse a closure, and re
 STEP_UP = "cases.add_transfer"  # step a family up to children's social care
 STEP_DOWN = "cases.step_down_episode"  # record a step-down from children's social care into early help
 VIEW_TEAM_CASELOAD = "cases.view_team_caseload"  # the team's caseload and tasks, per worker
+REQUEST_DOCUMENT = "documents.add_documentrequest"  # ask for a PDF of a record of a family one can see
+EXPORT_TEAM_PLANS = "documents.export_team_plans"  # all open plans of a team one manages, as one ZIP
 VIEW_DIRECTORY = "locality.view_service"
 MANAGE_DIRECTORY = (
     "locality.add_service",
@@ -102,10 +104,20 @@ _CASEWORK = (
     ADD_CASE_NOTE,
     REQUEST_CLOSURE,
     STEP_UP,
+    REQUEST_DOCUMENT,
 )
 _TEAM_CASEWORK = (*_CASEWORK, WORK_INTERVENTION)
-_MANAGING = (DECIDE_EXTENSION, APPROVE_CLOSURE, STEP_DOWN, VIEW_TEAM_CASELOAD)
-_FRONT_DOOR = (VIEW_FAMILY, ADD_FAMILY, ADD_PERSON, ADD_FAMILY_MEMBER, VIEW_FAMILY_HISTORY, REFER, TRIAGE_CONTACT)
+_MANAGING = (DECIDE_EXTENSION, APPROVE_CLOSURE, STEP_DOWN, VIEW_TEAM_CASELOAD, EXPORT_TEAM_PLANS)
+_FRONT_DOOR = (
+    VIEW_FAMILY,
+    ADD_FAMILY,
+    ADD_PERSON,
+    ADD_FAMILY_MEMBER,
+    VIEW_FAMILY_HISTORY,
+    REFER,
+    TRIAGE_CONTACT,
+    REQUEST_DOCUMENT,
+)
 _FRONT_DOOR_EXTRAS = (FLAG_CONCERN, VIEW_DIRECTORY)
 
 
