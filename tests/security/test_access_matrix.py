@@ -13,7 +13,10 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Episode, Family, Transfer
+from consent.models import ConsentRecord
+from documents.models import Document, DocumentRequest
 from earlyhelp.core import perms
+from locality.models import Agency
 from referrals.models import Contact
 from tests.factories import (
     ActionFactory,
@@ -22,6 +25,7 @@ from tests.factories import (
     CaseNoteFactory,
     ClosureFactory,
     ConsentRecordFactory,
+    ConsentShareFactory,
     ContactChildFactory,
     ContactFactory,
     EpisodeFactory,
@@ -65,6 +69,10 @@ VISIBLE = {
     "other_lat": {"other"},
     "analyst": set(),
 }
+# Document requests are personal: each scope's request was made by one persona, and only they may open it, only
+# while they still see its family. The restricted family's request was made by the Tang Hall manager, who is not on
+# its allow-list, so even they get 404 (as if taken off the list after asking).
+DOCUMENT_OWNERS = {"own": "cfs_worker", "other": "other_lat", "restricted": "lat_manager", "granted": "partner"}
 # Records seen by one kind of reader whatever their families: contacts by the MASH (never restricted ones),
 # a referral by the practitioner who made it, a request for early help by its team's managers.
 VISIBLE_BY_KIND = {
@@ -72,6 +80,10 @@ VISIBLE_BY_KIND = {
     "front_door_family": {"mash_screener": FRONT_DOOR, "mash_manager": FRONT_DOOR},
     "referral": {"partner": {"own", "other", "restricted", "granted"}},
     "episode": {"lat_manager": {"own"}},
+    # A Local Area Team, named by the team of the scope's family: the manager manages Tang Hall, which holds the
+    # own and the restricted family; Hob Moor and Clifton are other teams to them.
+    "team": {"lat_manager": {"own", "restricted"}},
+    "document_request": {owner: {scope} for scope, owner in DOCUMENT_OWNERS.items() if scope in VISIBLE[owner]},
 }
 
 # Which personas' roles hold each model permission (earlyhelp/core/perms.py).
@@ -113,6 +125,8 @@ HOLDERS = {
     perms.STEP_UP: CASEWORKERS,
     perms.STEP_DOWN: {"lat_manager"},
     perms.VIEW_TEAM_CASELOAD: {"lat_manager"},
+    perms.REQUEST_DOCUMENT: CASEWORKERS | MASH,
+    perms.EXPORT_TEAM_PLANS: {"lat_manager"},
 }
 
 
@@ -229,6 +243,17 @@ MATRIX = {
     "cases:caseload": Entry("login", perms.VIEW_FAMILY),
     "cases:team_tasks": Entry("login", perms.VIEW_TEAM_CASELOAD),
     "cases:team_caseload": Entry("login", perms.VIEW_TEAM_CASELOAD),
+    # documents
+    "documents:plan_pdf": Entry("plan", perms.REQUEST_DOCUMENT, writes=True),
+    "documents:assessment_pdf": Entry("assessment", perms.REQUEST_DOCUMENT, writes=True),
+    "documents:contact_pdf": Entry("contact", perms.REQUEST_DOCUMENT, writes=True),
+    "documents:chronology_pdf": Entry("family", perms.REQUEST_DOCUMENT, writes=True),
+    "documents:closure_pdf": Entry("closure", perms.REQUEST_DOCUMENT, writes=True),
+    "documents:family_documents": Entry("family", perms.REQUEST_DOCUMENT),
+    "documents:request": Entry("document_request", perms.REQUEST_DOCUMENT),
+    "documents:download": Entry("document_request", perms.REQUEST_DOCUMENT),
+    "documents:retry": Entry("document_request", perms.REQUEST_DOCUMENT, writes=True),
+    "documents:team_plans": Entry("team", perms.EXPORT_TEAM_PLANS, writes=True),
     "admin:*": Entry("admin"),
 }
 
@@ -249,6 +274,13 @@ POST_ONLY = {
     # interventions
     # notes
     # work
+    # documents
+    "documents:plan_pdf",
+    "documents:assessment_pdf",
+    "documents:contact_pdf",
+    "documents:chronology_pdf",
+    "documents:closure_pdf",
+    "documents:retry",
 }
 
 
@@ -305,6 +337,8 @@ SCOPED_KINDS = CASE_KINDS | {
     "front_door_family",
     "referral",
     "episode",
+    "document_request",
+    "team",
 }
 
 
@@ -364,6 +398,11 @@ def world(request, own_family, other_family, restricted_family, granted_family):
         episode = EpisodeFactory(family=family)
         members[f"episode:{scope}"] = members[f"case:{scope}"] = episode
         _case_records(members, scope=scope, episode=episode)
+    _document_requests(
+        members,
+        families=families,
+        owners={name: request.getfixturevalue(f"{name}_user") for name in set(DOCUMENT_OWNERS.values())},
+    )
     return clients, families, members
 
 
@@ -385,6 +424,39 @@ def _case_records(members: dict, *, scope: str, episode) -> None:
     }
     for kind, record in records.items():
         members[f"{kind}:{scope}"] = record
+
+
+def _document_requests(members: dict, *, families: dict, owners: dict) -> None:
+    """A ready plan PDF for each scope, asked for by that scope's DOCUMENT_OWNERS persona, so its owner can
+    download it. The granted family agrees to share with schools, so the partner's download passes consent; the
+    teams' own staff hold their records and need no consent."""
+    ConsentShareFactory(
+        consent=ConsentRecordFactory(family=families["granted"], status=ConsentRecord.Status.GIVEN),
+        agency=None,
+        agency_type=Agency.Type.SCHOOL,
+    )
+    for scope, owner in DOCUMENT_OWNERS.items():
+        family = families[scope]
+        request = DocumentRequest.objects.create(
+            kind="plan",
+            family=family,
+            record_uuid=members[f"plan:{scope}"].uuid,
+            requested_by=owners[owner],
+            template_version="plan-1",
+            status=DocumentRequest.Status.READY,
+        )
+        document = Document(
+            request=request,
+            filename=f"plan-{family.reference}.pdf",
+            sha256="0" * 64,
+            size=10,
+            page_count=1,
+            template_version="plan-1",
+            record_version="version 1",
+        )
+        document.file.save("matrix.pdf", ContentFile(b"%PDF-1.4 x"), save=True)
+        document.families.set([family])
+        members[f"document_request:{scope}"] = request
 
 
 def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
@@ -412,7 +484,9 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
         return reverse(name, kwargs={"uuid": need.assessment.uuid, "need_uuid": need.uuid})
     if entry.kind == "notification":
         return reverse(name, kwargs={"uuid": members["notification"].uuid})
-    if entry.kind in CASE_KINDS or entry.kind in ("contact", "episode"):
+    if entry.kind == "team":  # the Local Area Team of the scope's family
+        return reverse(name, kwargs={"uuid": families[scope].local_area_team.uuid})
+    if entry.kind in CASE_KINDS or entry.kind in ("contact", "episode", "document_request"):
         return reverse(name, kwargs={"uuid": members[f"{entry.kind}:{scope}"].uuid})
     if entry.kind == "referral":  # every contact in the world was referred by the partner practitioner
         return reverse(name, kwargs={"uuid": members[f"contact:{scope}"].uuid})
@@ -450,7 +524,9 @@ def test_access_matrix_get(name, world):
 def _snapshot() -> dict:
     families = {f"family {f.pk}": (f.name, f.updated_at) for f in Family.objects.all()}
     contacts = {f"contact {c.pk}": (c.status, c.rag, c.updated_at) for c in Contact.objects.all()}
-    return families | contacts | {"episodes": list(Episode.objects.values_list("status", "lead_practitioner_id"))}
+    episodes = {"episodes": list(Episode.objects.values_list("status", "lead_practitioner_id"))}
+    documents = {"document requests": list(DocumentRequest.objects.order_by("pk").values_list("pk", "status"))}
+    return families | contacts | episodes | documents
 
 
 @pytest.mark.parametrize("name", sorted(k for k, e in MATRIX.items() if e.writes))
