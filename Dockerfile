@@ -9,6 +9,11 @@ RUN npm run build:css
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production
 WORKDIR /app
+# WeasyPrint renders PDFs with Pango and HarfBuzz; the print stylesheet's font is DejaVu Sans.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml constraints.txt ./
 COPY . .
 COPY --from=assets /app/node_modules/govuk-frontend ./node_modules/govuk-frontend
