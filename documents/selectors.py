@@ -12,6 +12,7 @@ from cases.selectors import families_visible_to
 from cases.selectors.episodes import manages_team
 from consent.models import DisclosureLog
 from consent.selectors import SharingDecision, agency_may_receive
+from documents.kinds import TEAM_PLANS
 from documents.models import DocumentRequest
 from locality.models import LocalAreaTeam
 from locality.selectors import team_ids_with_case_access
@@ -98,13 +99,18 @@ def team_open_plans(*, user, team) -> list[FamilyPlan]:
 
 def requests_to_requeue(*, now=None) -> QuerySet[DocumentRequest]:
     """Requests a worker should have picked up by now: queued for longer than DOCUMENT_REQUEUE_AFTER_SECONDS, or
-    left `rendering` by a worker that died (longer than the task's hard time limit and a minute)."""
+    left `rendering` by a worker that died (longer than its task's hard time limit and a minute: a team export
+    may run for DOCUMENT_EXPORT_SOFT_LIMIT_SECONDS, and is not started again while a worker can still be on it)."""
     now = now or timezone.now()
     queued_before = now - timedelta(seconds=settings.DOCUMENT_REQUEUE_AFTER_SECONDS)
     started_before = now - timedelta(seconds=settings.DOCUMENT_RENDER_HARD_LIMIT_SECONDS + 60)
+    # render_team_plans_task's hard limit is its soft limit and a minute.
+    export_started_before = now - timedelta(seconds=settings.DOCUMENT_EXPORT_SOFT_LIMIT_SECONDS + 60 + 60)
+    rendering = Q(status=DocumentRequest.Status.RENDERING)
     return DocumentRequest.objects.filter(
         Q(status=DocumentRequest.Status.QUEUED, queued_at__lt=queued_before)
-        | Q(status=DocumentRequest.Status.RENDERING, started_at__lt=started_before)
+        | (rendering & ~Q(kind=TEAM_PLANS) & Q(started_at__lt=started_before))
+        | (rendering & Q(kind=TEAM_PLANS, started_at__lt=export_started_before))
     ).order_by("queued_at", "id")
 
 

@@ -118,7 +118,10 @@ def documents_requeue(*, now=None) -> int:
     count = 0
     for request_id in selectors.requests_to_requeue(now=now).values_list("pk", flat=True):
         with transaction.atomic():
-            request = DocumentRequest.objects.select_for_update().get(pk=request_id)
+            # Checked again under the lock: a worker may have claimed or finished it since it was listed.
+            request = selectors.requests_to_requeue(now=now).select_for_update().filter(pk=request_id).first()
+            if request is None:
+                continue
             if request.status == DocumentRequest.Status.RENDERING:
                 _move(request, DocumentRequest.Status.QUEUED)
             request.queued_at = timezone.now()
@@ -346,7 +349,10 @@ def documents_delete_expired(*, now=None) -> int:
     count = 0
     for request_id in selectors.documents_past_retention(now=now).values_list("pk", flat=True):
         with transaction.atomic():
-            request = DocumentRequest.objects.select_for_update().select_related("document").get(pk=request_id)
+            # Lock the request only: PostgreSQL cannot lock the nullable side of the outer join to its document.
+            request = (
+                DocumentRequest.objects.select_for_update(of=("self",)).select_related("document").get(pk=request_id)
+            )
             if request.status != DocumentRequest.Status.READY:
                 continue
             document = request.document
