@@ -14,6 +14,7 @@ from documents import selectors, services
 from documents.kinds import KIND_TITLES, KINDS
 from documents.models import DocumentRequest
 from documents.services import DocumentError
+from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 
 DOCUMENTS_PER_PAGE = 20
@@ -43,6 +44,7 @@ def document_new(request: HttpRequest, uuid, kind: str) -> HttpResponse:
 def family_documents(request: HttpRequest, uuid) -> HttpResponse:
     """The documents one has asked for about a family, newest first, with the ones that can be asked for."""
     family = family_get(user=request.user, uuid=uuid)
+    access_event_record(user=request.user, action="view", obj=family, detail="documents", request=request)
     page = Paginator(selectors.document_requests_for_family(user=request.user, family=family), DOCUMENTS_PER_PAGE)
     context = {
         "family": family,

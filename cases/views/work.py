@@ -171,6 +171,8 @@ def team_caseload(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "worker": worker, "has_teams": bool(workers)}
     if worker is None:
         context |= {"loads": _page(request, loads), "query": _query(request, leave_out="page")}
+        if request.user.has_perm(perms.EXPORT_TEAM_PLANS):
+            context["export_teams"] = list(selectors.teams_managed_by(request.user).order_by("name"))
     else:
         context |= {"load": loads[0], **_caseload_pages(request, worker=worker)}
     return render(request, "cases/work/team_caseload.html", context)

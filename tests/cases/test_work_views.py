@@ -287,6 +287,12 @@ def test_team_caseload_counts_per_worker(lat_manager_client, my_cases, cfs_worke
     assert f'href="?worker={cfs_worker_user.pk}"' in response.content.decode()
 
 
+def test_team_caseload_links_the_manager_to_the_export_of_their_team_open_plans(lat_manager_client, my_cases, lats):
+    response = lat_manager_client.get(TEAM_CASELOAD)
+    assert [team.name for team in response.context["export_teams"]] == ["Tang Hall"]
+    assert reverse("documents:team_plans", kwargs={"uuid": lats["tang-hall"].uuid}) in response.content.decode()
+
+
 def test_team_caseload_for_one_worker_lists_their_work(lat_manager_client, my_cases, cfs_worker_user):
     page = _page(lat_manager_client, TEAM_CASELOAD, worker=cfs_worker_user.pk)
     assert "Latereview family" in page and "Ontime family" in page and "Wendys family" not in page
@@ -327,7 +333,7 @@ def test_home_task_panel_links_to_my_tasks(cfs_worker_client, cfs_worker_user, o
 # request for the idle timeout): seven. Then the page's own queries:
 MY_TASKS_QUERIES = 7 + 5  # count and page of open tasks, the plans of overdue actions, the three counts, recently done
 CASELOAD_QUERIES = 7 + 4  # count and page of episodes, count and page of interventions
-TEAM_CASELOAD_QUERIES = 7 + 4  # the team's workers, then three counts grouped by worker
+TEAM_CASELOAD_QUERIES = 7 + 5  # the team's workers, three counts grouped by worker, the teams to export
 
 
 def _my_tasks(user, lats, count):

@@ -25,8 +25,9 @@ META_REFRESH = '<meta http-equiv="refresh"'
 # joined (1); whether the requester still sees the family (1); the session saved (savepoint, update, release).
 REQUEST_PAGE_QUERIES = 9
 # Session, user, user and group permissions (4); the family (1); the page's count (1); whether the reader's team
-# holds the record (1); the page's rows with their documents (1); the session saved (savepoint, update, release).
-FAMILY_DOCUMENTS_QUERIES = 11
+# holds the record (1); the page's rows with their documents (1); the view written to the chained access log
+# (the chain's head, the event, the head moved on: 3); the session saved (savepoint, update, release).
+FAMILY_DOCUMENTS_QUERIES = 14
 
 
 def url(name: str, record) -> str:
@@ -318,6 +319,12 @@ def test_family_documents_lists_only_my_requests_newest_first(
     assert page.index(url("request", mine_later)) < page.index(url("request", ready))
     assert url("request", theirs) not in page
     assert "Family plan" in page
+
+
+def test_family_documents_page_view_is_in_the_access_log(cfs_worker_client, cfs_worker_user, plan):
+    cfs_worker_client.get(url("family_documents", plan.family))
+    event = AccessEvent.objects.get(user=cfs_worker_user, object_uuid=plan.family.uuid)
+    assert (event.action, event.detail) == ("view", "documents")
 
 
 @pytest.mark.parametrize("count", [1, 30])

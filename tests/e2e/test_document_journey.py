@@ -173,7 +173,10 @@ def test_manager_prints_a_familys_plan_and_exports_the_teams_open_plans(
 
     # The team's open plans, as one ZIP.
     team_url = f"{base_url}/teams/{journey.team.uuid}/open-plans/"
-    page.goto(team_url)
+    page.goto(f"{base_url}/work/team/caseload/")
+    checks.check()
+    page.get_by_role("link", name="Export the open plans of Tang Hall").click()
+    expect(page).to_have_url(team_url)
     checks.check()
     expect(page.get_by_role("heading", level=1)).to_have_text("Export the team's open plans")
     expect(page.get_by_text("There is 1 open plan now.")).to_be_visible()
