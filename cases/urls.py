@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cases import views
-from cases.views import episodes, interventions, notes, plans, taf, work
+from cases.views import episodes, interventions, notes, plans, supporting_families, taf, work
 
 app_name = "cases"
 urlpatterns = [
@@ -28,4 +28,5 @@ urlpatterns = [
     *interventions.urlpatterns,
     *notes.urlpatterns,
     *work.urlpatterns,
+    *supporting_families.urlpatterns,
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("referrals.urls")),
     path("", include("documents.urls")),
+    path("", include("reporting.urls")),
     path("directory/", include("locality.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,7 @@
 """The cases app's records: people and families, episodes, plans, the Team Around the Family, interventions,
 notes and tasks. Each area has its own module; they are all importable from here."""
 
-from cases.models.episodes import Closure, Episode, Task, Transfer
+from cases.models.episodes import Closure, Episode, SocialCareOutcome, Task, Transfer
 from cases.models.families import (
     NAME_MAX,
     SEARCH_NAME_MAX,
@@ -17,6 +17,7 @@ from cases.models.families import (
 from cases.models.interventions import Intervention, InterventionExtension, InterventionSession
 from cases.models.notes import CaseNote, CaseNoteAmendment
 from cases.models.plans import Action, FamilyPlan, Goal, GoalScore
+from cases.models.supporting_families import Headline, SupportingFamiliesNeed, SupportingFamiliesRegistration
 from cases.models.taf import TafAttendance, TafMeeting, TafMember
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "FamilyUserObjectPermission",
     "Goal",
     "GoalScore",
+    "Headline",
     "Intervention",
     "InterventionExtension",
     "InterventionSession",
@@ -40,6 +42,9 @@ __all__ = [
     "PersonAddress",
     "ProfessionalInvolvement",
     "Relationship",
+    "SocialCareOutcome",
+    "SupportingFamiliesNeed",
+    "SupportingFamiliesRegistration",
     "TafAttendance",
     "TafMeeting",
     "TafMember",

@@ -246,6 +246,16 @@ class Closure(DomainModel):
         return f"Closure of {self.episode}: {self.get_reason_display()}"
 
 
+class SocialCareOutcome(models.TextChoices):
+    """What children's social care decided after a step-up."""
+
+    NO_FURTHER_ACTION = "nfa", "Assessment ended in no further action"
+    CHILD_IN_NEED = "cin", "Child in need plan"
+    CHILD_PROTECTION = "cp", "Child protection plan"
+    LOOKED_AFTER = "looked_after", "Became looked after"
+    STEPPED_DOWN = "stepped_down", "Stepped down to early help"
+
+
 class Transfer(DomainModel):
     """A step-up to children's social care (or a step-down from it), with the other system's reference."""
 
@@ -272,6 +282,14 @@ class Transfer(DomainModel):
     reference_recorded_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True, help_text="Why the family is stepped up or down")
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    # What children's social care did with a step-up, once it tells us (indicators d and f).
+    social_care_outcome = models.CharField(
+        "outcome in children's social care", max_length=12, choices=SocialCareOutcome.choices, blank=True
+    )
+    outcome_on = models.DateField("date of the outcome", null=True, blank=True)
+    outcome_recorded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -55,6 +55,15 @@ VIEW_TEAM_CASELOAD = "cases.view_team_caseload"  # the team's caseload and tasks
 REQUEST_DOCUMENT = "documents.add_documentrequest"  # ask for a PDF of a record of a family one can see
 EXPORT_TEAM_PLANS = "documents.export_team_plans"  # all open plans of a team one manages, as one ZIP
 VIEW_DIRECTORY = "locality.view_service"
+RECORD_SOCIAL_CARE_OUTCOME = "cases.change_transfer"  # what children's social care did with a step-up
+REGISTER_SUPPORTING_FAMILIES = "cases.add_supportingfamiliesregistration"  # register a family one can see
+MANAGE_SUPPORTING_FAMILIES = "cases.change_supportingfamiliesregistration"  # needs, outcomes, claims, the return
+VIEW_INDICATORS = "reporting.view_indicators"  # the dashboard and its downloads: aggregates, never names
+DOWNLOAD_ANNEX_A = "reporting.download_annex_a"  # Ofsted Annex A lists 1 to 3 (child-level, no names)
+RECORD_CASE_AUDIT = "reporting.add_caseaudit"  # audit an assessment and plan, or direct work
+VIEW_CASE_AUDITS = "reporting.view_caseaudit"  # every audit of one's teams (workers see audits of their own work)
+RECORD_TRAINING = "reporting.add_trainingrecord"  # record and import training
+VIEW_TRAINING = "reporting.view_trainingrecord"
 MANAGE_DIRECTORY = (
     "locality.add_service",
     "locality.change_service",
@@ -106,8 +115,20 @@ _CASEWORK = (
     STEP_UP,
     REQUEST_DOCUMENT,
 )
-_TEAM_CASEWORK = (*_CASEWORK, WORK_INTERVENTION)
-_MANAGING = (DECIDE_EXTENSION, APPROVE_CLOSURE, STEP_DOWN, VIEW_TEAM_CASELOAD, EXPORT_TEAM_PLANS)
+_TEAM_CASEWORK = (*_CASEWORK, WORK_INTERVENTION, REGISTER_SUPPORTING_FAMILIES)
+_MANAGING = (
+    DECIDE_EXTENSION,
+    APPROVE_CLOSURE,
+    STEP_DOWN,
+    VIEW_TEAM_CASELOAD,
+    EXPORT_TEAM_PLANS,
+    RECORD_SOCIAL_CARE_OUTCOME,
+    VIEW_INDICATORS,
+    RECORD_CASE_AUDIT,
+    VIEW_CASE_AUDITS,
+    RECORD_TRAINING,
+    VIEW_TRAINING,
+)
 _FRONT_DOOR = (
     VIEW_FAMILY,
     ADD_FAMILY,
@@ -200,21 +221,36 @@ ROLES: dict[str, Role] = {
             MASH_MANAGER,
             "MASH manager",
             "Decides contacts at the Multi-Agency Safeguarding Hub and is told of overdue ones.",
-            (*_FRONT_DOOR, *_FRONT_DOOR_EXTRAS, DECIDE_CONTACT, VIEW_DISCLOSURES, DISPENSE_CONSENT),
+            (
+                *_FRONT_DOOR,
+                *_FRONT_DOOR_EXTRAS,
+                DECIDE_CONTACT,
+                VIEW_DISCLOSURES,
+                DISPENSE_CONSENT,
+                RECORD_SOCIAL_CARE_OUTCOME,
+                VIEW_INDICATORS,
+            ),
             team_based=False,
         ),
         Role(
             SF_OFFICER,
             "Supporting Families officer",
-            "Registers families and claims for the Supporting Families programme.",
-            (VIEW_FAMILY, VIEW_FAMILY_HISTORY, VIEW_DIRECTORY),
+            "Registers families and claims for the Supporting Families programme, city-wide.",
+            (
+                VIEW_FAMILY,
+                VIEW_FAMILY_HISTORY,
+                VIEW_DIRECTORY,
+                REGISTER_SUPPORTING_FAMILIES,
+                MANAGE_SUPPORTING_FAMILIES,
+            ),
             team_based=False,
         ),
         Role(
             PERFORMANCE_ANALYST,
             "Performance analyst",
-            "Sees aggregate figures only, never a named family.",
-            (),
+            "Sees aggregate figures only, never a named family; downloads the Ofsted Annex A lists and keeps the "
+            "training records.",
+            (VIEW_INDICATORS, DOWNLOAD_ANNEX_A, RECORD_TRAINING, VIEW_TRAINING),
             team_based=False,
         ),
         Role(

@@ -1,0 +1,3 @@
+"""Supporting Families pages."""
+
+urlpatterns: list = []

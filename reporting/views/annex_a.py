@@ -1,0 +1,3 @@
+"""annex_a pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""audits pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""training pages."""
+
+urlpatterns: list = []
