@@ -135,6 +135,11 @@ def analyst_user(lats, council):
     return _persona(perms.PERFORMANCE_ANALYST, agency=council, name="Ana Analyst")
 
 
+@pytest.fixture
+def sf_officer_user(lats, council):
+    return _persona(perms.SF_OFFICER, agency=council, name="Sid Supportingfamilies")
+
+
 def _client(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -179,6 +184,11 @@ def other_lat_client(other_lat_user):
 @pytest.fixture
 def analyst_client(analyst_user):
     return _client(analyst_user)
+
+
+@pytest.fixture
+def sf_officer_client(sf_officer_user):
+    return _client(sf_officer_user)
 
 
 @pytest.fixture
