@@ -34,3 +34,13 @@ def case_tasks_sweep_task() -> dict:
     """Daily, early morning: raise, move and close the reminders the casework calls for; safe to run twice."""
     with acting_as(service_account_get(name="case-tasks")):
         return case_tasks_sweep(today=timezone.localdate()).as_dict()
+
+
+@shared_task(acks_late=True)
+def supporting_families_sustain_task() -> dict:
+    """Daily: closed Supporting Families registrations start sustaining; the officers are told once when one's six
+    months after closure have run out. Safe to run twice."""
+    from cases.services.supporting_families import registrations_sustain_sweep
+
+    with acting_as(service_account_get(name="supporting-families")):
+        return registrations_sustain_sweep(today=timezone.localdate()).as_dict()

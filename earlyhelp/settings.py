@@ -249,6 +249,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.closure_grants_end_task",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Before the working day: closed Supporting Families registrations start sustaining; officers told when to check.
+    "supporting-families-sustainment": {
+        "task": "cases.tasks.supporting_families_sustain_task",
+        "schedule": crontab(hour=5, minute=45),
+    },
 }
 
 # Security headers. Production adds HTTPS-only settings; `check --deploy` is clean with them.
