@@ -254,6 +254,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.supporting_families_sustain_task",
         "schedule": crontab(hour=5, minute=45),
     },
+    # The month just finished, stored so its indicators do not shift when its records are corrected later.
+    "snapshot-indicators-monthly": {
+        "task": "reporting.tasks.indicators_snapshot_task",
+        "schedule": crontab(day_of_month=1, hour=3, minute=0),
+    },
 }
 
 # Security headers. Production adds HTTPS-only settings; `check --deploy` is clean with them.

@@ -1,3 +1,194 @@
-"""dashboard pages."""
+"""The indicators dashboard: every indicator for a month and the eleven before it, for all of York or one Local Area
+Team, as a chart, a table and the definition in words; and the same figures as CSV or XLSX, small numbers
+suppressed. Aggregates only: nothing on these pages names a family, a person or a worker."""
 
-urlpatterns: list = []
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from earlyhelp.audit.services import access_event_record
+from earlyhelp.core import perms
+from locality.models import LocalAreaTeam
+from reporting.charts import Chart, ChartPoint, column_chart, value_text
+from reporting.exports import table_response
+from reporting.forms.dashboard import TREND_MONTHS, DashboardDownloadForm, DashboardForm, month_key
+from reporting.indicators import Indicator
+from reporting.snapshots import Point, Series, indicator_series
+
+SMALL = range(1, 5)  # counts of 1 to 4 could identify a family, so downloads show them as "<5"
+SUPPRESSED = "<5"
+SUPPRESSED_VALUE = "suppressed"  # a rate or average worked out from a suppressed count
+DOWNLOAD_HEADER = (
+    "Month",
+    "Area",
+    "Indicator",
+    "Title",
+    "Unit",
+    "Numerator",
+    "Denominator",
+    "Value",
+    "Source",
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    month: str
+    numerator: str
+    denominator: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One indicator on the page: its latest figure, its chart and the table beneath it."""
+
+    indicator: Indicator
+    latest: str
+    latest_parts: str
+    chart: Chart
+    rows: list[Row]
+
+
+def _teams() -> list[LocalAreaTeam]:
+    return list(LocalAreaTeam.objects.order_by("name"))
+
+
+def _source(point: Point) -> str:
+    if point.live:
+        return "computed now" if point.period.end >= timezone.localdate() else "computed now (no snapshot yet)"
+    return "snapshot" if point.figure is not None else "not recorded"
+
+
+def _parts(indicator: Indicator, point: Point) -> str:
+    """What a rate or an average is made of, in words: "9 of 20 families"."""
+    figure = point.figure
+    if figure is None or indicator.unit == "count" or figure.denominator is None:
+        return ""
+    if indicator.unit == "percent":
+        return f"{figure.numerator:,} of {figure.denominator:,}"
+    return f"{figure.numerator:,} {indicator.average_of or ''} over {figure.denominator:,}".replace("  ", " ")
+
+
+def _panel(series: Series) -> Panel:
+    indicator = series.indicator
+    unit, average_of = indicator.unit, indicator.average_of
+
+    def text(point: Point) -> str:
+        return value_text(point.value, unit=unit, average_of=average_of) if point.figure else "not recorded"
+
+    chart = column_chart(
+        title=f"{indicator.title}, month by month",
+        points=[
+            ChartPoint(label=f"{p.period.start:%b %y}", name=str(p.period), value=p.value, live=p.live)
+            for p in series.points
+        ],
+        unit=unit,
+        average_of=average_of,
+    )
+    rows = [
+        Row(
+            month=str(point.period),
+            numerator=f"{point.figure.numerator:,}" if point.figure else "",
+            denominator=f"{point.figure.denominator:,}"
+            if point.figure and point.figure.denominator is not None
+            else "",
+            value=text(point),
+            source=_source(point),
+        )
+        for point in reversed(series.points)
+    ]
+    return Panel(
+        indicator=indicator,
+        latest=text(series.latest),
+        latest_parts=_parts(indicator, series.latest),
+        chart=chart,
+        rows=rows,
+    )
+
+
+@login_required
+@permission_required(perms.VIEW_INDICATORS, raise_exception=True)
+@require_http_methods(["GET"])
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Every indicator for the chosen month (the last finished one by default) and all of York or one team."""
+    form = DashboardForm(request.GET, today=timezone.localdate(), teams=_teams())
+    context = {"form": form, "panels": [], "area": "", "period": None}
+    status = 200
+    if form.is_valid():
+        period, team = form.cleaned_data["period"], form.cleaned_data["team"]
+        series = indicator_series(periods=period.last(TREND_MONTHS), team=team)
+        query = form.query()
+        context |= {
+            "panels": [_panel(one) for one in series],
+            "period": period,
+            "first_period": period.last(TREND_MONTHS)[0],
+            "area": team.name if team else "all of York",
+            "csv_query": urlencode({**query, "format": "csv"}),
+            "xlsx_query": urlencode({**query, "format": "xlsx"}),
+        }
+    else:
+        status = 400
+    return render(request, "reporting/dashboard.html", context, status=status)
+
+
+def _count(number: int | None):
+    if number is None:
+        return ""
+    return SUPPRESSED if number in SMALL else number
+
+
+def _download_row(series: Series, point: Point, *, area: str) -> list:
+    indicator, figure = series.indicator, point.figure
+    row = [month_key(point.period), area, indicator.code, indicator.title, indicator.unit]
+    if figure is None:
+        return [*row, "", "", "", "not recorded"]
+    numerator, denominator = _count(figure.numerator), _count(figure.denominator)
+    if SUPPRESSED in (numerator, denominator):
+        shown = SUPPRESSED if indicator.unit == "count" else SUPPRESSED_VALUE
+    else:
+        shown = "" if point.value is None else point.value
+    return [*row, numerator, denominator, shown, _source(point)]
+
+
+@login_required
+@permission_required(perms.VIEW_INDICATORS, raise_exception=True)
+@require_http_methods(["GET"])
+def dashboard_download(request: HttpRequest) -> HttpResponse:
+    """The dashboard's figures, one row per indicator per month, with counts of 1 to 4 (and anything worked out
+    from them) suppressed; every download is in the access log."""
+    form = DashboardDownloadForm(request.GET, today=timezone.localdate(), teams=_teams())
+    if not form.is_valid():
+        context = {"form": form, "panels": [], "area": "", "period": None}
+        return render(request, "reporting/dashboard.html", context, status=400)
+    period, team, file_format = (form.cleaned_data[key] for key in ("period", "team", "format"))
+    area = team.name if team else "York"
+    periods = period.last(TREND_MONTHS)
+    series = indicator_series(periods=periods, team=team)
+    access_event_record(
+        user=request.user,
+        action="export",
+        obj=team,
+        detail=f"Indicators {file_format.upper()} for {area}, {periods[0]} to {period}",
+        request=request,
+    )
+    return table_response(
+        filename_stem=f"indicators-{team.slug if team else 'york'}-{month_key(period)}",
+        header=DOWNLOAD_HEADER,
+        rows=[_download_row(one, point, area=area) for one in series for point in one.points],
+        file_format=file_format,
+        sheet_title="Indicators",
+    )
+
+
+urlpatterns = [
+    path("reports/", dashboard, name="dashboard"),
+    path("reports/download/", dashboard_download, name="dashboard_download"),
+]
