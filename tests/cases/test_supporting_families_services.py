@@ -416,3 +416,23 @@ def test_sweep_is_scheduled_daily_before_the_working_day():
     entry = settings.CELERY_BEAT_SCHEDULE["supporting-families-sustainment"]
     assert entry["task"] == "cases.tasks.supporting_families_sustain_task"
     assert entry["schedule"].hour == {5} and entry["schedule"].minute == {45}
+
+
+def test_seed_supporting_families_registers_demo_families_at_each_stage_once():
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from cases.supporting_families_demo import seed_supporting_families
+
+    call_command("seed_demo", families=30, seed=5, stdout=io.StringIO())
+    summary = seed_supporting_families(today=timezone.localdate())
+    made = SupportingFamiliesRegistration.objects.count()
+    assert made > 0
+    assert summary == f"Supporting Families: {made} demo families registered, from identified to claimed"
+    statuses = set(SupportingFamiliesRegistration.objects.values_list("status", flat=True))
+    assert statuses == {"identified", "eligible", "working", "sustaining", "claim_ready", "claimed"}
+    assert SupportingFamiliesRegistration.objects.filter(status=Status.CLAIMED).exclude(claim_reference="").exists()
+    assert seed_supporting_families(today=timezone.localdate()).startswith("Supporting Families: 0 demo families")
+    assert SupportingFamiliesRegistration.objects.count() == made
