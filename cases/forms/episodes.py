@@ -5,7 +5,7 @@ from crispy_forms_gds.layout import Field, Size
 from django import forms
 from django.utils import timezone
 
-from cases.models import Closure, Episode, Transfer
+from cases.models import Closure, Episode, SocialCareOutcome, Transfer
 from earlyhelp.core.codes import LevelOfNeed
 from earlyhelp.core.forms import GovDateField, gov_form_helper, gov_text_field
 
@@ -232,3 +232,20 @@ class StepDownForm(forms.Form):
         if handover_on and handover_on < timezone.localdate():
             raise forms.ValidationError("The handover meeting date must be today or in the future")
         return handover_on
+
+
+class TransferOutcomeForm(forms.Form):
+    outcome = _radios(
+        "What did children's social care decide?",
+        SocialCareOutcome.choices,
+        "Choose what children's social care decided",
+    )
+    outcome_on = GovDateField(label="Date of the outcome", help_text="For example, 27 3 2026")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].error_messages["invalid_choice"] = "Choose what children's social care decided"
+        self.helper = gov_form_helper(
+            Field.radios("outcome", legend_size=Size.MEDIUM),
+            Field("outcome_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+        )

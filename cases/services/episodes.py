@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
 
-from cases.models import Closure, Episode, Family, TafMeeting, TafMember, Task, Transfer
+from cases.models import Closure, Episode, Family, SocialCareOutcome, TafMeeting, TafMember, Task, Transfer
 from cases.selectors import episodes as selectors
 from cases.selectors import families_visible_to, team_managers, team_workers
 from cases.services.work import task_close, task_raise
@@ -457,3 +457,32 @@ def step_down(
         f"{handover_on:%d %B %Y}",
     )
     return episode
+
+
+@transaction.atomic
+def transfer_outcome_record(*, user, transfer: Transfer, outcome: str, outcome_on: date) -> Transfer:
+    """Record what children's social care did with a step-up, and when (indicators d and f). Recording it again
+    corrects it; the change history keeps every version and who recorded it."""
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.direction != Transfer.Direction.STEP_UP:
+        raise EpisodeError("Only a step-up to children's social care has an outcome to record")
+    stepped_up_on = timezone.localdate(transfer.created_at)
+    errors = {}
+    if outcome not in SocialCareOutcome.values:
+        errors["outcome"] = "Choose what children's social care decided"
+    if outcome_on is None:
+        errors["outcome_on"] = "Enter the date of the outcome"
+    elif outcome_on > timezone.localdate():
+        errors["outcome_on"] = "The date of the outcome must be today or in the past"
+    elif outcome_on < stepped_up_on:
+        errors["outcome_on"] = (
+            f"The date of the outcome must be on or after the step-up, {stepped_up_on.day} {stepped_up_on:%B %Y}"
+        )
+    if errors:
+        raise ValidationError(errors)
+    transfer.social_care_outcome = outcome
+    transfer.outcome_on = outcome_on
+    transfer.outcome_recorded_by = user
+    transfer._history_user = user  # the change history names who recorded it, inside a request or not
+    transfer.save(update_fields=["social_care_outcome", "outcome_on", "outcome_recorded_by", "updated_at"])
+    return transfer

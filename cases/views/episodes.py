@@ -18,10 +18,12 @@ from cases.forms.episodes import (
     StepDownForm,
     StepUpForm,
     StepUpReferenceForm,
+    TransferOutcomeForm,
 )
-from cases.models import Episode
+from cases.models import Episode, Transfer
 from cases.selectors import episodes as selectors
 from cases.selectors import family_get, team_workers
+from cases.selectors.transfers import transfer_get
 from cases.services import episodes as services
 from cases.services import transfer_reference_record
 from earlyhelp.audit.services import access_event_record
@@ -256,6 +258,43 @@ def step_down(request: HttpRequest, uuid) -> HttpResponse:
     )
 
 
+def _transfer_url(*, user, transfer: Transfer) -> str:
+    """Where a step-up is shown: its episode; else, for the MASH, the contact it came from; else the family."""
+    if transfer.episode_id:
+        return _episode_url(transfer.episode)
+    if transfer.contact_id and user.has_perm(perms.TRIAGE_CONTACT):
+        return reverse("referrals:contact_detail", kwargs={"uuid": transfer.contact.uuid})
+    return reverse("cases:family_detail", kwargs={"uuid": transfer.family.uuid})
+
+
+@login_required
+@permission_required(perms.RECORD_SOCIAL_CARE_OUTCOME, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def transfer_outcome(request: HttpRequest, uuid) -> HttpResponse:
+    """Record what children's social care did with a step-up, once they say (indicators d and f)."""
+    transfer = transfer_get(user=request.user, uuid=uuid)
+    back = _transfer_url(user=request.user, transfer=transfer)
+    blocked = (
+        ""
+        if transfer.direction == Transfer.Direction.STEP_UP
+        else "This is a step-down, so there is no outcome from children's social care to record"
+    )
+
+    def save(data: dict) -> tuple[str, str]:
+        services.transfer_outcome_record(user=request.user, transfer=transfer, **data)
+        return "The outcome in children's social care is recorded.", back
+
+    initial = {"outcome": transfer.social_care_outcome, "outcome_on": transfer.outcome_on}
+    return _form_page(
+        request,
+        form=TransferOutcomeForm(_posted(request), initial=initial if transfer.social_care_outcome else {}),
+        blocked=blocked,
+        save=save,
+        template="cases/episodes/transfer_outcome.html",
+        context={"transfer": transfer, "back": back},
+    )
+
+
 urlpatterns: list = [
     path("episodes/<uuid:uuid>/", episode_detail, name="episode_detail"),
     path("families/<uuid:uuid>/early-help/start/", episode_start, name="episode_start"),
@@ -265,4 +304,5 @@ urlpatterns: list = [
     path("episodes/<uuid:uuid>/reopen/", episode_reopen, name="episode_reopen"),
     path("episodes/<uuid:uuid>/step-up/", step_up, name="step_up"),
     path("episodes/<uuid:uuid>/step-up/reference/", step_up_reference, name="step_up_reference"),
+    path("transfers/<uuid:uuid>/outcome/", transfer_outcome, name="transfer_outcome"),
 ]
