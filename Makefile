@@ -64,10 +64,11 @@ format: install ## Reformat the code with ruff
 	$(BIN)/ruff format .
 
 .PHONY: bench
-bench: install ## Time and peak memory of PDF rendering (10-goal plan, 100-entry chronology) against the targets
+bench: install ## PDF rendering time and memory, and the indicators dashboard for a year, against the targets
 	@if [ "$${DJANGO_ENV:-}" = production ]; then echo "make bench refuses to run with DJANGO_ENV=production" >&2; exit 1; fi
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python -m tests.bench.pdf_bench $(BENCH_ARGS)
+	$(BIN)/python -m tests.bench.dashboard_bench $(DASHBOARD_BENCH_ARGS)
 
 .PHONY: worker
 worker: install ## Run a Celery worker (needs REDIS_URL)

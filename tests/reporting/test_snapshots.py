@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from referrals.models import MashDecision
+from reporting.demo import seed_indicator_snapshots
 from reporting.indicators import CITY, INDICATORS, Period
 from reporting.models import IndicatorSnapshot
 from reporting.snapshots import SnapshotError, indicator_series, indicators_snapshot_month
@@ -184,3 +185,10 @@ def test_indicators_snapshot_command_refuses_the_current_month(lats):
     with pytest.raises(CommandError, match="has not finished yet"):
         call_command("indicators_snapshot", month=f"{current.start:%Y-%m}")
     assert not IndicatorSnapshot.objects.exists()
+
+
+def test_seed_indicator_snapshots_stores_the_twelve_finished_months(lats, decisions_last_month):
+    summary = seed_indicator_snapshots(today=timezone.localdate())
+    months = last_month().last(12)
+    assert summary == (f"Indicator snapshots: {12 * len(INDICATORS) * 4} figures for {months[0]} to {months[-1]}")
+    assert set(IndicatorSnapshot.objects.values_list("month", flat=True)) == {period.start for period in months}
