@@ -483,6 +483,5 @@ def transfer_outcome_record(*, user, transfer: Transfer, outcome: str, outcome_o
     transfer.social_care_outcome = outcome
     transfer.outcome_on = outcome_on
     transfer.outcome_recorded_by = user
-    transfer._history_user = user  # the change history names who recorded it, inside a request or not
     transfer.save(update_fields=["social_care_outcome", "outcome_on", "outcome_recorded_by", "updated_at"])
     return transfer

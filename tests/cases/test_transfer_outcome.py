@@ -1,17 +1,21 @@
 """Recording what children's social care did with a step-up (indicators d and f): the service's rules, the page for
 a Local Area Team manager (from the episode) and for the MASH manager (from the contact), and who may not."""
 
+import io
 from datetime import date, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Episode, SocialCareOutcome, Transfer
 from cases.services import family_restricted_allow
 from cases.services.episodes import EpisodeError, transfer_outcome_record
+from cases.transfer_outcome_demo import seed_social_care_outcomes
+from earlyhelp.audit.context import acting_as
 from referrals.models import Contact, MashDecision
 from tests.factories import AllocatedEpisodeFactory, ContactFactory
 
@@ -96,8 +100,14 @@ def test_transfer_outcome_record_saves_the_outcome_its_date_and_who(episode_step
         _days_ago(2),
         lat_manager_user,
     )
+    with acting_as(lat_manager_user):  # as a request (or a task) names who acts
+        transfer_outcome_record(user=lat_manager_user, transfer=episode_step_up, outcome="cin", outcome_on=_days_ago(1))
     latest = episode_step_up.history.latest()
-    assert (latest.social_care_outcome, latest.history_user) == ("cin", lat_manager_user)
+    assert (latest.social_care_outcome, latest.outcome_on, latest.history_user) == (
+        "cin",
+        _days_ago(1),
+        lat_manager_user,
+    )
 
 
 def test_transfer_outcome_record_again_corrects_it_and_history_keeps_both(episode_step_up, lat_manager_user):
@@ -264,3 +274,17 @@ def test_transfer_outcome_view_mash_manager_and_a_restricted_contact(
     assert mash_manager_client.get(_url(transfer)).status_code == 404
     family_restricted_allow(family=restricted_family, user=mash_manager_user)
     assert mash_manager_client.get(_url(transfer)).status_code == 200
+
+
+# Demo data ------------------------------------------------------------------------------------------------------
+
+
+def test_seed_social_care_outcomes_steps_up_demo_families_with_their_outcomes():
+    call_command("seed_demo", families=30, seed=5, stdout=io.StringIO())
+    summary = seed_social_care_outcomes(today=timezone.localdate())
+    assert summary == "4 families stepped up to children's social care, 3 with the outcome recorded"
+    step_ups = Transfer.objects.filter(direction="step_up").order_by("created_at")
+    assert [t.social_care_outcome for t in step_ups] == ["nfa", "cin", "cp", ""]
+    assert all(t.outcome_recorded_by.email.startswith("manager.") for t in step_ups[:3])
+    assert all(t.outcome_on >= timezone.localdate(t.created_at) for t in step_ups[:3])
+    assert Episode.objects.filter(status=Episode.Status.STEPPED_UP).count() == 4
