@@ -59,6 +59,7 @@ class AnnexAForm(forms.Form):
             Field.select("ending"),
             Field.radios("file_format", legend_size=Size.MEDIUM, small=True),
         )
+        self.helper.disable_csrf = True  # a GET form: a token would end up in the address and the logs
 
     def clean_ending(self) -> Window:
         year, month = (int(part) for part in self.cleaned_data["ending"].split("-"))
