@@ -18,6 +18,11 @@ _NAVIGATION = (
     ("Allocations", "cases:allocation_queue", perms.ALLOCATE_EPISODE),
     ("My referrals", "referrals:mine", perms.REFER),
     ("Service directory", "locality:directory", perms.VIEW_DIRECTORY),
+    ("Supporting Families", "cases:sf_list", perms.MANAGE_SUPPORTING_FAMILIES),
+    ("Indicators", "reporting:dashboard", perms.VIEW_INDICATORS),
+    ("Annex A", "reporting:annex_a", perms.DOWNLOAD_ANNEX_A),
+    ("Case audits", "reporting:case_audits", perms.VIEW_CASE_AUDITS),
+    ("Training", "reporting:training", perms.VIEW_TRAINING),
 )
 
 

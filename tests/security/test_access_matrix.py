@@ -7,17 +7,19 @@ permission, 404 for a record outside the persona's scope, and 200 otherwise.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cases.models import Episode, Family, Transfer
+from cases.models import Episode, Family, Headline, SupportingFamiliesNeed, SupportingFamiliesRegistration, Transfer
 from consent.models import ConsentRecord
 from documents.models import Document, DocumentRequest
 from earlyhelp.core import perms
 from locality.models import Agency
 from referrals.models import Contact
+from reporting.models import CaseAudit, TrainingRecord
 from tests.factories import (
     ActionFactory,
     AssessmentFactory,
@@ -53,6 +55,7 @@ PERSONAS = (
     "mash_manager",
     "other_lat",
     "analyst",
+    "sf_officer",
 )
 SCOPES = ("own", "other", "restricted", "granted")
 
@@ -68,6 +71,7 @@ VISIBLE = {
     "mash_manager": FRONT_DOOR,
     "other_lat": {"other"},
     "analyst": set(),
+    "sf_officer": set(),
 }
 # Document requests are personal: each scope's request was made by one persona, and only they may open it, only
 # while they still see its family. The restricted family's request was made by the Tang Hall manager, who is not on
@@ -84,13 +88,23 @@ VISIBLE_BY_KIND = {
     # own and the restricted family; Hob Moor and Clifton are other teams to them.
     "team": {"lat_manager": {"own", "restricted"}},
     "document_request": {owner: {scope} for scope, owner in DOCUMENT_OWNERS.items() if scope in VISIBLE[owner]},
+    # Every scope's audit was made by the Tang Hall manager of the CFS worker's work: the two of them read it,
+    # whatever the family (the worker sees a restricted family's audit by reference only).
+    "case_audit": {"lat_manager": set(SCOPES), "cfs_worker": set(SCOPES)},
+    # Each family's step-up came from its contact: its team's manager sees it with the family, the MASH manager
+    # through the contact.
+    "transfer": {"lat_manager": {"own"}, "mash_manager": FRONT_DOOR},
+    # A Supporting Families registration: the family's own caseworkers, and the officer city-wide but for
+    # restricted families.
+    "sf_registration": VISIBLE | {"sf_officer": {"own", "other", "granted"}},
+    "sf_need": VISIBLE | {"sf_officer": {"own", "other", "granted"}},
 }
 
 # Which personas' roles hold each model permission (earlyhelp/core/perms.py).
 CASEWORKERS = {"partner", "cfs_worker", "lat_manager", "other_lat"}
 MASH = {"mash_screener", "mash_manager"}
 HOLDERS = {
-    perms.VIEW_FAMILY: CASEWORKERS | MASH,
+    perms.VIEW_FAMILY: CASEWORKERS | MASH | {"sf_officer"},
     perms.ADD_FAMILY: CASEWORKERS | MASH,
     perms.CHANGE_FAMILY: CASEWORKERS,
     perms.CHANGE_PERSON: CASEWORKERS,
@@ -98,7 +112,7 @@ HOLDERS = {
     perms.CHANGE_FAMILY_MEMBER: CASEWORKERS,
     perms.ADD_RELATIONSHIP: CASEWORKERS,
     perms.ADD_INVOLVEMENT: CASEWORKERS,
-    perms.VIEW_FAMILY_HISTORY: CASEWORKERS | MASH,
+    perms.VIEW_FAMILY_HISTORY: CASEWORKERS | MASH | {"sf_officer"},
     perms.TAKE_CONSENT: CASEWORKERS,
     perms.WITHDRAW_CONSENT: CASEWORKERS,
     perms.DISPENSE_CONSENT: {"lat_manager", "mash_manager"},
@@ -107,7 +121,7 @@ HOLDERS = {
     perms.START_ASSESSMENT: CASEWORKERS,
     perms.EDIT_ASSESSMENT: CASEWORKERS,
     perms.AUTHORISE_ASSESSMENT: {"lat_manager"},
-    perms.VIEW_DIRECTORY: CASEWORKERS | MASH,
+    perms.VIEW_DIRECTORY: CASEWORKERS | MASH | {"sf_officer"},
     perms.REFER: CASEWORKERS | MASH,
     perms.FLAG_CONCERN: CASEWORKERS | MASH,
     perms.TRIAGE_CONTACT: MASH,
@@ -127,6 +141,15 @@ HOLDERS = {
     perms.VIEW_TEAM_CASELOAD: {"lat_manager"},
     perms.REQUEST_DOCUMENT: CASEWORKERS | MASH,
     perms.EXPORT_TEAM_PLANS: {"lat_manager"},
+    perms.RECORD_SOCIAL_CARE_OUTCOME: {"lat_manager", "mash_manager"},
+    perms.REGISTER_SUPPORTING_FAMILIES: {"cfs_worker", "lat_manager", "other_lat", "sf_officer"},
+    perms.MANAGE_SUPPORTING_FAMILIES: {"sf_officer"},
+    perms.VIEW_INDICATORS: {"lat_manager", "mash_manager", "analyst"},
+    perms.DOWNLOAD_ANNEX_A: {"analyst"},
+    perms.RECORD_CASE_AUDIT: {"lat_manager"},
+    perms.VIEW_CASE_AUDITS: {"lat_manager"},
+    perms.RECORD_TRAINING: {"lat_manager", "analyst"},
+    perms.VIEW_TRAINING: {"lat_manager", "analyst"},
 }
 
 
@@ -135,6 +158,7 @@ class Entry:
     kind: str  # public, sign_in, login, family, person, member, consent, task, assessment, need, notification...
     permission: str | None = None
     writes: bool = False
+    query: str = ""  # a query string a page needs to answer (a download's format)
 
 
 MATRIX = {
@@ -254,6 +278,28 @@ MATRIX = {
     "documents:download": Entry("document_request", perms.REQUEST_DOCUMENT),
     "documents:retry": Entry("document_request", perms.REQUEST_DOCUMENT, writes=True),
     "documents:team_plans": Entry("team", perms.EXPORT_TEAM_PLANS, writes=True),
+    # social care outcomes
+    "cases:transfer_outcome": Entry("transfer", perms.RECORD_SOCIAL_CARE_OUTCOME, writes=True),
+    # reporting
+    "reporting:dashboard": Entry("login", perms.VIEW_INDICATORS),
+    "reporting:dashboard_download": Entry("login", perms.VIEW_INDICATORS, query="?format=csv"),
+    "reporting:annex_a": Entry("login", perms.DOWNLOAD_ANNEX_A),
+    "reporting:case_audits": Entry("login", perms.VIEW_CASE_AUDITS),
+    "reporting:my_audits": Entry("login"),
+    "reporting:case_audit_new": Entry("family", perms.RECORD_CASE_AUDIT, writes=True),
+    "reporting:case_audit": Entry("case_audit"),
+    "reporting:training": Entry("login", perms.VIEW_TRAINING),
+    "reporting:training_new": Entry("login", perms.RECORD_TRAINING, writes=True),
+    "reporting:training_import": Entry("login", perms.RECORD_TRAINING, writes=True),
+    "reporting:training_import_template": Entry("login", perms.RECORD_TRAINING),
+    # Supporting Families
+    "cases:sf_list": Entry("login", perms.MANAGE_SUPPORTING_FAMILIES),
+    "cases:sf_return": Entry("login", perms.MANAGE_SUPPORTING_FAMILIES),
+    "cases:sf_register": Entry("family", perms.REGISTER_SUPPORTING_FAMILIES, writes=True),
+    "cases:sf_detail": Entry("sf_registration", perms.REGISTER_SUPPORTING_FAMILIES),
+    "cases:sf_need_add": Entry("sf_registration", perms.REGISTER_SUPPORTING_FAMILIES, writes=True),
+    "cases:sf_need_outcome": Entry("sf_need", perms.REGISTER_SUPPORTING_FAMILIES, writes=True),
+    "cases:sf_move": Entry("sf_registration", perms.MANAGE_SUPPORTING_FAMILIES, writes=True),
     "admin:*": Entry("admin"),
 }
 
@@ -281,6 +327,8 @@ POST_ONLY = {
     "documents:chronology_pdf",
     "documents:closure_pdf",
     "documents:retry",
+    # Supporting Families
+    "cases:sf_move",
 }
 
 
@@ -339,6 +387,10 @@ SCOPED_KINDS = CASE_KINDS | {
     "episode",
     "document_request",
     "team",
+    "case_audit",
+    "sf_registration",
+    "sf_need",
+    "transfer",
 }
 
 
@@ -391,13 +443,19 @@ def world(request, own_family, other_family, restricted_family, granted_family):
             rag="amber",
         )
         ContactChildFactory(contact=contact, person=members[scope].person)
-        Transfer.objects.create(
+        members[f"transfer:{scope}"] = Transfer.objects.create(
             family=family, direction="step_up", kind="social_care", contact=contact, created_by=partner
         )
         members[f"contact:{scope}"] = contact
         episode = EpisodeFactory(family=family)
         members[f"episode:{scope}"] = members[f"case:{scope}"] = episode
         _case_records(members, scope=scope, episode=episode)
+    _reporting_records(
+        members,
+        families=families,
+        auditor=request.getfixturevalue("lat_manager_user"),
+        worker=request.getfixturevalue("cfs_worker_user"),
+    )
     _document_requests(
         members,
         families=families,
@@ -424,6 +482,31 @@ def _case_records(members: dict, *, scope: str, episode) -> None:
     }
     for kind, record in records.items():
         members[f"{kind}:{scope}"] = record
+
+
+REPORTING_KINDS = ("case_audit", "sf_registration", "sf_need", "transfer")
+
+
+def _reporting_records(members: dict, *, families: dict, auditor, worker) -> None:
+    """For each scope: a case audit of the worker's work by the manager, and a Supporting Families registration
+    with one need."""
+    for scope, family in families.items():
+        members[f"case_audit:{scope}"] = CaseAudit.objects.create(
+            kind=CaseAudit.Kind.DIRECT_WORK,
+            family=family,
+            episode=members[f"episode:{scope}"],
+            local_area_team=family.local_area_team,
+            worker=worker,
+            auditor=auditor,
+            audited_on=date(2026, 1, 5),
+            grade=CaseAudit.Grade.GOOD,
+            comments="Clear plan",
+        )
+        registration = SupportingFamiliesRegistration.objects.create(family=family, registered_by=auditor)
+        members[f"sf_registration:{scope}"] = registration
+        members[f"sf_need:{scope}"] = SupportingFamiliesNeed.objects.create(
+            registration=registration, headline=Headline.HOUSING, evidence="Rent arrears", recorded_by=auditor
+        )
 
 
 def _document_requests(members: dict, *, families: dict, owners: dict) -> None:
@@ -486,7 +569,7 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
         return reverse(name, kwargs={"uuid": members["notification"].uuid})
     if entry.kind == "team":  # the Local Area Team of the scope's family
         return reverse(name, kwargs={"uuid": families[scope].local_area_team.uuid})
-    if entry.kind in CASE_KINDS or entry.kind in ("contact", "episode", "document_request"):
+    if entry.kind in CASE_KINDS or entry.kind in ("contact", "episode", "document_request", *REPORTING_KINDS):
         return reverse(name, kwargs={"uuid": members[f"{entry.kind}:{scope}"].uuid})
     if entry.kind == "referral":  # every contact in the world was referred by the partner practitioner
         return reverse(name, kwargs={"uuid": members[f"contact:{scope}"].uuid})
@@ -496,7 +579,7 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
         return reverse(name, kwargs={"uuid": members["service"].uuid})
     if entry.kind == "task":
         return reverse(name, kwargs={"uuid": families[scope].uuid, "task_uuid": members[f"task:{scope}"].uuid})
-    return reverse(name)
+    return reverse(name) + entry.query
 
 
 @pytest.mark.parametrize("name", sorted(k for k, e in MATRIX.items() if e.kind != "sign_out"))
@@ -526,7 +609,14 @@ def _snapshot() -> dict:
     contacts = {f"contact {c.pk}": (c.status, c.rag, c.updated_at) for c in Contact.objects.all()}
     episodes = {"episodes": list(Episode.objects.values_list("status", "lead_practitioner_id"))}
     documents = {"document requests": list(DocumentRequest.objects.order_by("pk").values_list("pk", "status"))}
-    return families | contacts | episodes | documents
+    reporting = {
+        "transfers": list(Transfer.objects.order_by("pk").values_list("pk", "social_care_outcome")),
+        "audits": list(CaseAudit.objects.order_by("pk").values_list("pk", "grade")),
+        "training": TrainingRecord.objects.count(),
+        "registrations": list(SupportingFamiliesRegistration.objects.order_by("pk").values_list("pk", "status")),
+        "needs": list(SupportingFamiliesNeed.objects.order_by("pk").values_list("pk", "achieved_on")),
+    }
+    return families | contacts | episodes | documents | reporting
 
 
 @pytest.mark.parametrize("name", sorted(k for k, e in MATRIX.items() if e.writes))
@@ -535,7 +625,7 @@ def test_access_matrix_post_outside_scope_changes_nothing(name, world):
     entry = MATRIX[name]
     before = _snapshot()
     for persona in PERSONAS:
-        for scope in SCOPES:
+        for scope in SCOPES if entry.kind in SCOPED_KINDS else (None,):
             expected = expected_status(entry, persona, scope)
             if expected == 200:
                 continue

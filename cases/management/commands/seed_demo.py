@@ -6,6 +6,7 @@ Everything is made up (Faker en_GB) and deterministic for a given --seed. Never 
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from cases.demo.casework import casework_load
 from cases.demo.directory import directory_load
@@ -13,9 +14,13 @@ from cases.demo.families import families_load
 from cases.demo.front_door import front_door_load, grants_load
 from cases.demo.staff import DEMO_PASSWORD, agencies_load, users_load
 from cases.models import Family
+from cases.supporting_families_demo import seed_supporting_families
+from cases.transfer_outcome_demo import seed_social_care_outcomes
 from earlyhelp.accounts.services import service_account_get
 from earlyhelp.audit.context import acting_as
 from earlyhelp.core.roles import roles_sync
+from reporting.demo import seed_indicator_snapshots
+from reporting.demo_quality import seed_case_audits, seed_training
 
 
 class Command(BaseCommand):
@@ -44,6 +49,16 @@ class Command(BaseCommand):
             grants_load(created, users)
             front_door_load(created, users)
             episodes = casework_load(created, users, agencies, seed=seed, seeder=seeder, progress=self.stdout.write)
+            today = timezone.localdate()
+            # What the indicators measure beyond casework, then the last twelve months' figures stored from it all.
+            for seed_part in (
+                seed_social_care_outcomes,
+                seed_supporting_families,
+                seed_case_audits,
+                seed_training,
+                seed_indicator_snapshots,
+            ):
+                self.stdout.write(seed_part(today=today))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(created)} families added, {episodes} with early help under way. "
