@@ -6,7 +6,9 @@ The rules, in one place so the pages and their tests say the same thing:
   both, for direct work the intervention, each of that family (and of that episode where it has one).
 - The worker is the family's lead practitioner or intervention worker; they are told when the audit is recorded.
 - Every checklist item of the kind is answered yes, no or not applicable; a grade and comments are required.
-- The auditor, the managers of the family's team and the worker audited may read an audit; anyone else gets 404.
+- The auditor and the worker audited may read an audit; so may a manager of the family's team (now or when it
+  was audited) who also sees the family (`families_visible_to`: a restricted family only through its allow-list).
+  Anyone else gets 404, and a manager's list leaves out the audits they may not read.
 """
 
 from django.core.exceptions import ValidationError
@@ -18,6 +20,7 @@ from django.utils import timezone
 
 from assessments.models import EarlyHelpAssessment
 from cases.models import Episode, Family, FamilyPlan, Intervention
+from cases.selectors import families_visible_to
 from cases.selectors.episodes import manages_team
 from cases.services.episodes import notify_about_family
 from earlyhelp.accounts.models import User
@@ -82,8 +85,11 @@ def _audits() -> QuerySet[CaseAudit]:
 
 
 def case_audits_for_manager(*, user, kind: str = "", grade: str = "") -> QuerySet[CaseAudit]:
-    """Audits of the work of the teams `user` manages, newest first, narrowed by kind and grade when given."""
-    audits = _audits().filter(local_area_team__in=teams_managed(user).values("pk"))
+    """Audits of the work of the teams `user` manages, newest first, narrowed by kind and grade when given; an
+    audit of a family `user` does not see (a restricted one not on its allow-list) only if they did it or it is of
+    their work."""
+    readable = Q(auditor=user) | Q(worker=user) | Q(family__in=families_visible_to(user).values("pk"))
+    audits = _audits().filter(readable, local_area_team__in=teams_managed(user).values("pk"))
     if kind:
         audits = audits.filter(kind=kind)
     if grade:
@@ -97,7 +103,8 @@ def case_audits_of_worker(*, user) -> QuerySet[CaseAudit]:
 
 
 def case_audit_get(*, user, uuid) -> CaseAudit:
-    """An audit `user` did, of `user`'s own work, or of a team `user` manages (the family's now or then); or 404."""
+    """An audit `user` did, of `user`'s own work, or of a team `user` manages (the family's now or then) when
+    `user` also sees the family; or 404."""
     try:
         audit = _audits().select_related("family__local_area_team", "episode", "assessment", "plan", "intervention")
         audit = audit.get(uuid=uuid)
@@ -106,7 +113,9 @@ def case_audit_get(*, user, uuid) -> CaseAudit:
     if user.pk in (audit.auditor_id, audit.worker_id):
         return audit
     teams = {audit.local_area_team, audit.family.local_area_team} - {None}
-    if any(manages_team(user=user, local_area_team=team) for team in teams):
+    if any(manages_team(user=user, local_area_team=team) for team in teams) and (
+        families_visible_to(user).filter(pk=audit.family_id).exists()
+    ):
         return audit
     raise Http404("No such audit")
 

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from cases.services import family_restricted_allow
 from earlyhelp.accounts.models import Notification
 from reporting.audits import CHECKLISTS, NO, NOT_APPLICABLE, OWN_WORK, YES
 from reporting.models import CaseAudit
@@ -197,6 +198,34 @@ def test_case_audit_is_404_to_anyone_else(
     assert other_lat_client.get(url).status_code == 404
     assert analyst_client.get(url).status_code == 404
     assert client.get(url).status_code == 404
+
+
+@pytest.fixture
+def restricted_audit(restricted_family, lat_manager_user, cfs_worker_user):
+    """An audit, by an allow-listed Tang Hall manager, of Chris Worker's work on a restricted Tang Hall family."""
+    family_restricted_allow(family=restricted_family, user=lat_manager_user)
+    episode = AllocatedEpisodeFactory(family=restricted_family, lead_practitioner=cfs_worker_user)
+    return audit_of(
+        {"family": restricted_family, "episode": episode}, lat_manager_user, cfs_worker_user, comments="Sensitive."
+    )
+
+
+def test_case_audit_of_a_restricted_family_is_404_to_a_manager_off_its_allow_list(
+    restricted_audit, restricted_family, second_manager_user, lat_manager_client, cfs_worker_client, client
+):
+    url = reverse("reporting:case_audit", kwargs={"uuid": restricted_audit.uuid})
+    client.force_login(second_manager_user)
+    assert client.get(url).status_code == 404
+    page = errors_of(client.get(reverse("reporting:case_audits")))
+    assert restricted_family.reference not in page and "There are no audits of your teams' work yet." in page
+    # The auditor and the worker audited still read it.
+    assert "Sensitive." in errors_of(lat_manager_client.get(url))
+    assert "Sensitive." in errors_of(cfs_worker_client.get(url))
+
+    family_restricted_allow(family=restricted_family, user=second_manager_user)
+    assert "Sensitive." in errors_of(client.get(url))
+    page = errors_of(client.get(reverse("reporting:case_audits")))
+    assert "1 audit." in page and restricted_family.reference in page
 
 
 def test_case_audits_lists_the_teams_audits_by_kind_and_grade(
