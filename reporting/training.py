@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -99,8 +100,14 @@ def course_from_text(text: str) -> str | None:
 # Services
 
 
+def _users_by_email(emails) -> QuerySet[User]:
+    """Users whose e-mail address, ignoring case, is one of `emails` (given in lower case), in a fixed order: the
+    form and the import link a record to the first when two accounts differ only in case."""
+    return User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails).order_by("full_name", "pk")
+
+
 def _user_for(email: str) -> User | None:
-    return User.objects.filter(email__iexact=email).first()
+    return _users_by_email([email.lower()]).first()
 
 
 @transaction.atomic
@@ -193,7 +200,9 @@ class _RowChecker:
         names = {(row.get("agency") or "").strip() for _, row in rows} - {""}
         self.agencies = {agency.name: agency for agency in Agency.objects.filter(name__in=names)}
         self.teams = {team.name.casefold(): team for team in LocalAreaTeam.objects.all()}
-        self.users = {user.email.lower(): user for user in User.objects.filter(email__in=emails)}
+        self.users: dict[str, User] = {}
+        for user in _users_by_email(emails):
+            self.users.setdefault(user.email_lower, user)
         self.seen = set(
             TrainingRecord.objects.filter(practitioner_email__in=emails).values_list(
                 "practitioner_email", "course", "completed_on"

@@ -45,7 +45,7 @@ def record(email: str = "pat@example.org", course: str = "neglect", completed_on
 
 
 def test_training_new_adds_a_record_linked_to_the_practitioners_account(lat_manager_client, lat_manager_user, lats):
-    practitioner = UserFactory(email="jo.bloggs@example.org")
+    practitioner = UserFactory(email="jo.Bloggs@example.ORG")  # mixed case, typed differently
     agency = AgencyFactory(name="Test Secondary School")
     response = lat_manager_client.post(
         reverse("reporting:training_new"),
@@ -100,10 +100,10 @@ def test_training_new_refuses_a_future_date_a_duplicate_and_an_untitled_other_co
 def test_training_import_imports_good_rows_and_reports_each_bad_one(analyst_client, analyst_user, lats):
     AgencyFactory(name="Test Primary School")
     record(email="dup@example.org", course="mental_health", completed_on=date(2026, 1, 5))
-    linked = UserFactory(email="linked@example.org")
+    linked = UserFactory(email="Linked@Example.org")  # the account's address in mixed case
     content = csv_of(
         "Ann Able,ann@example.org,Test Primary School,Tang Hall,neglect,,2026-02-01",  # 2: good
-        "Ben Bright,linked@example.org,,hob moor,Understanding parental conflict,UPC level 1,01/02/2026",  # 3: good
+        "Ben Bright,LINKED@example.org,,hob moor,Understanding parental conflict,UPC level 1,01/02/2026",  # 3: good
         "Cat Dup,dup@example.org,,,mental_health,,2026-01-05",  # 4: duplicate of a record
         "Ann Again,ann@example.org,,,Neglect,,01/02/2026",  # 5: duplicate of row 2
         "Dan Date,dan@example.org,,,neglect,,31/02/2026",  # 6: no such date
