@@ -21,9 +21,11 @@ from django.db.models import (
     DateField,
     DurationField,
     Exists,
+    Expression,
     ExpressionWrapper,
     F,
     OuterRef,
+    PositiveSmallIntegerField,
     Q,
     QuerySet,
     Subquery,
@@ -185,15 +187,41 @@ def _share(condition: Q) -> Count:
 # The records each indicator reads -------------------------------------------------------------------------------
 
 
+def _episode_ended_at():
+    """When a stepped-up or transferred-out episode ended, fixed once it happened (a later save of the episode
+    does not move it): for a step-up, when its step-up to children's social care was recorded; for a transfer
+    out, when the episode's history first shows it transferred out. Its last change only if neither is there."""
+    from cases.models import Episode, Transfer
+
+    step_up = Transfer.objects.filter(episode=OuterRef("pk"), direction=Transfer.Direction.STEP_UP)
+    transferred = Episode.history.model.objects.filter(id=OuterRef("pk"), status=Episode.Status.TRANSFERRED_OUT)
+    return Coalesce(
+        Case(
+            When(
+                status=Episode.Status.STEPPED_UP,
+                then=Subquery(step_up.order_by("created_at", "id").values("created_at")[:1]),
+            ),
+            When(
+                status=Episode.Status.TRANSFERRED_OUT,
+                then=Subquery(transferred.order_by("history_date", "history_id").values("history_date")[:1]),
+            ),
+        ),
+        "updated_at",
+    )
+
+
 def _episodes_open_during(period: Period) -> QuerySet:
     """Episodes open at some time in the month: requested before it ended, and still open, or ended (closed,
-    stepped up or transferred out) on or after its first day. Declined requests were never open."""
+    stepped up or transferred out, see `_episode_ended_at`) on or after its first day. Declined requests were
+    never open."""
     from cases.models import Episode
 
     ended_in_or_after = Q(status=Episode.Status.CLOSED, closed_at__gte=period.start_at) | Q(
-        status__in=(Episode.Status.STEPPED_UP, Episode.Status.TRANSFERRED_OUT), updated_at__gte=period.start_at
+        status__in=(Episode.Status.STEPPED_UP, Episode.Status.TRANSFERRED_OUT), ended_at__gte=period.start_at
     )
-    return Episode.objects.filter(Q(requested_at__lt=period.end_at) & (Q(status__in=Episode.OPEN) | ended_in_or_after))
+    return Episode.objects.annotate(ended_at=_episode_ended_at()).filter(
+        Q(requested_at__lt=period.end_at) & (Q(status__in=Episode.OPEN) | ended_in_or_after)
+    )
 
 
 def _multi_agency_plan_episodes(period: Period) -> QuerySet:
@@ -211,19 +239,60 @@ def _multi_agency_plan_episodes(period: Period) -> QuerySet:
     return _episodes_open_during(period).filter(Exists(agreed), pk__in=multi_agency.values("episode"))
 
 
+CARRIED_VERSIONS = 100  # how far back along `Goal.carried_from` a goal's last scaling is looked for
+
+
+class _ScaleCarried(Expression):
+    """A goal's last scaling on or before `by`: its own, or else that of the goal it was carried from, and so on
+    back along `carried_from` (at most CARRIED_VERSIONS versions, which also stops a loop in bad data), in one
+    correlated subquery (a recursive common table expression, in SQLite and PostgreSQL alike). NULL if none."""
+
+    output_field = PositiveSmallIntegerField()
+
+    def __init__(self, *, by: date, goal=None, carried_from=None) -> None:
+        super().__init__()
+        self.by = by
+        self.goal = goal if goal is not None else F("pk")
+        self.carried_from = carried_from if carried_from is not None else F("carried_from")
+
+    def get_source_expressions(self):
+        return [self.goal, self.carried_from]
+
+    def set_source_expressions(self, exprs) -> None:
+        self.goal, self.carried_from = exprs
+
+    def as_sql(self, compiler, connection):
+        from cases.models import Goal, GoalScore
+
+        quote = connection.ops.quote_name
+        goal_sql, goal_params = compiler.compile(self.goal)
+        carried_sql, carried_params = compiler.compile(self.carried_from)
+        goals, scores = quote(Goal._meta.db_table), quote(GoalScore._meta.db_table)
+        # Only compiled column references and quoted table names are put in the text; values are parameters.
+        sql = (
+            f"(WITH RECURSIVE eh_chain (goal_id, carried_from_id, depth) AS ("  # noqa: S608
+            f"SELECT {goal_sql}, {carried_sql}, 0 "
+            f"UNION ALL SELECT eh_goal.id, eh_goal.carried_from_id, eh_chain.depth + 1 "
+            f"FROM {goals} eh_goal JOIN eh_chain ON eh_goal.id = eh_chain.carried_from_id "
+            "WHERE eh_chain.depth < %s) "
+            f"SELECT eh_score.score FROM {scores} eh_score JOIN eh_chain ON eh_score.goal_id = eh_chain.goal_id "
+            "WHERE eh_score.scored_on <= %s ORDER BY eh_chain.depth, eh_score.scored_on DESC, eh_score.id DESC "
+            "LIMIT 1)"
+        )
+        by = connection.ops.adapt_datefield_value(self.by)
+        return sql, (*goal_params, *carried_params, CARRIED_VERSIONS, by)
+
+
 def _progressing_episodes(period: Period) -> QuerySet:
     """Episodes (their ids) where at least half the goals on the plan in force at month end scaled above their
-    baseline by then. A goal carried into a new plan version keeps the scale it had until it is scaled again."""
-    from cases.models import FamilyPlan, Goal, GoalScore
-
-    def latest(goal: str) -> Subquery:
-        scores = GoalScore.objects.filter(goal=OuterRef(goal), scored_on__lte=period.end)
-        return Subquery(scores.order_by("-scored_on", "-id").values("score")[:1])
+    baseline by then. A goal carried into a new plan version keeps the scale it had until it is scaled again,
+    however many versions it was carried through (`_ScaleCarried`)."""
+    from cases.models import FamilyPlan, Goal
 
     in_force = FamilyPlan.objects.filter(episode=OuterRef("plan__episode"), agreed_on__lte=period.end)
     goals = (
         Goal.objects.filter(plan=Subquery(in_force.order_by("-version").values("pk")[:1]))
-        .annotate(scale=Coalesce(latest("pk"), latest("carried_from"), F("baseline")))
+        .annotate(scale=Coalesce(_ScaleCarried(by=period.end), F("baseline")))
         .order_by()
         .values("plan__episode")
         .annotate(
@@ -414,8 +483,9 @@ def _assessment_in_time(period: Period) -> Figures:
 def _reviews_on_time(period: Period) -> Figures:
     from cases.models import TafMeeting
 
+    due_by = min(period.end, timezone.localdate())  # in the month in progress, only reviews due by today
     reviews = TafMeeting.objects.filter(
-        kind=TafMeeting.Kind.REVIEW, due_on__gte=period.start, due_on__lte=period.end
+        kind=TafMeeting.Kind.REVIEW, due_on__gte=period.start, due_on__lte=due_by
     ).exclude(status=TafMeeting.Status.CANCELLED)
     rows = _by_team(
         reviews,
@@ -506,7 +576,9 @@ INDICATORS: dict[str, Indicator] = {
             "Families with an episode of early help open at any time in the month (requested before the month "
             "ended and not closed, stepped up or transferred out before it began) that has a plan agreed by the "
             "end of the month and a Team Around the Family with members from at least two agencies during the "
-            "month. Each family is counted once, for the Local Area Team of its episode.",
+            "month. An episode ends when its closure is approved, when its step-up to children's social care is "
+            "recorded, or when its record first shows it transferred out; later changes to it do not move that "
+            "date. Each family is counted once, for the Local Area Team of its episode.",
             "count",
             _a_multi_agency_plans,
         ),
@@ -515,7 +587,9 @@ INDICATORS: dict[str, Indicator] = {
             "Families making progress against their goals",
             "Of the families in indicator a, the share whose goals moved up the 0 to 10 scale: for at least half "
             "the goals on the plan in force at the end of the month, the latest scaling recorded by then is "
-            "above the goal's baseline (its first scaling). Given to the Local Area Team of the family's episode.",
+            "above the goal's baseline (its first scaling). A goal carried into a new version of the plan keeps "
+            "its last scaling from the earlier versions until it is scaled again. Given to the Local Area Team "
+            "of the family's episode.",
             "percent",
             _b_progress_against_goals,
         ),
@@ -643,8 +717,8 @@ INDICATORS: dict[str, Indicator] = {
             "reviews_on_time",
             "TAF reviews held on time",
             "Team Around the Family reviews due in the month (not counting cancelled ones): the share held on or "
-            "before the day they were due. A review not yet held counts as late. Given to the Local Area Team "
-            "of the review's episode.",
+            "before the day they were due. A review not yet held counts as late. In the month in progress only "
+            "reviews due by today count. Given to the Local Area Team of the review's episode.",
             "percent",
             _reviews_on_time,
         ),

@@ -84,6 +84,23 @@ def test_indicator_a_counts_families_with_an_agreed_plan_and_a_team_from_two_age
     assert figures("a") == {tang.pk: count(2), hob.pk: count(1), CITY: count(3)}
 
 
+def test_indicator_a_ends_a_step_up_or_transfer_out_when_it_happened_not_at_a_later_save(tang, hob):
+    stepped_up = data.step_up(tang, made=date(2025, 2, 10)).episode  # stepped up in February
+    transferred = data.episode(tang, status=Episode.Status.TRANSFERRED_OUT, ended=date(2025, 2, 20))
+    stepped_up_in_march = data.step_up(hob, made=mar(10)).episode  # open for part of March: counts
+    for ep in (stepped_up, transferred, stepped_up_in_march):
+        data.agreed_plan(ep, agreed=date(2025, 2, 1))
+        data.taf_members(ep, SCHOOL, HEALTH)
+    with data.on(mar(5)):  # someone corrects the February endings in March
+        stepped_up.save()
+        transferred.save()
+    with data.on(APR_1):
+        stepped_up_in_march.save()
+
+    assert figures("a") == {hob.pk: count(1), CITY: count(1)}
+    assert INDICATORS["a"].compute(MARCH.preceding()) == {tang.pk: count(2), hob.pk: count(1), CITY: count(3)}
+
+
 def test_indicator_b_shares_of_a_families_whose_goals_moved_up_for_at_least_half(tang, hob):
     improving = data.multi_agency_episode(tang)
     plan = improving.plans.get()
@@ -100,6 +117,26 @@ def test_indicator_b_shares_of_a_families_whose_goals_moved_up_for_at_least_half
 
     assert figures("b") == {tang.pk: rate(1, 2), hob.pk: rate(1, 1), CITY: rate(2, 3)}
     assert value(INDICATORS["b"], figures("b")[CITY]) == 66.7
+
+
+def carried_twice(team, *, baseline: int, first: dict, second: dict | None = None):
+    """An episode whose goal was scaled in plan version 1 (`first`), carried into version 2 (scaled `second`)
+    and carried again into version 3, agreed on 1 March and not scaled since."""
+    ep = data.multi_agency_episode(team)
+    v1 = ep.plans.get()
+    goal = data.goal(v1, baseline=baseline, scores=first)
+    FamilyPlan.objects.filter(pk=v1.pk).update(status=FamilyPlan.Status.SUPERSEDED)
+    v2 = data.agreed_plan(ep, agreed=date(2025, 2, 20), version=2, status=FamilyPlan.Status.SUPERSEDED)
+    goal = data.goal(v2, baseline=baseline, scores=second, carried_from=goal)
+    data.goal(data.agreed_plan(ep, agreed=mar(1), version=3), baseline=baseline, carried_from=goal)
+    return ep
+
+
+def test_indicator_b_follows_a_goal_carried_twice_back_to_its_last_scaling(tang, hob):
+    carried_twice(tang, baseline=2, first={date(2025, 2, 15): 4})  # keeps 4 from version 1: progressing
+    carried_twice(hob, baseline=2, first={date(2025, 2, 15): 6}, second={date(2025, 2, 25): 2})  # back to 2
+
+    assert figures("b") == {tang.pk: rate(1, 1), hob.pk: rate(0, 1), CITY: rate(1, 2)}
 
 
 def test_indicator_c_shares_approved_closures_with_a_satisfied_family(tang, hob):
@@ -282,6 +319,20 @@ def test_reviews_on_time_shares_reviews_due_in_the_month_held_by_their_due_date(
     data.meeting(data.episode(hob), due=mar(15), held=mar(15))
 
     assert figures("reviews_on_time") == {tang.pk: rate(1, 3), hob.pk: rate(1, 1), CITY: rate(2, 4)}
+
+
+def test_reviews_on_time_in_the_month_in_progress_counts_only_reviews_due_by_today(tang, hob):
+    ep = data.episode(tang)
+    data.meeting(ep, due=mar(10), held=mar(9))
+    data.meeting(ep, due=mar(12))  # overdue: late
+    data.meeting(ep, due=mar(15), held=mar(15))  # due today and held
+    data.meeting(ep, due=mar(20))  # not due yet: not counted
+    data.meeting(data.episode(hob), due=mar(28))  # not due yet
+
+    with data.on(mar(15)):
+        assert figures("reviews_on_time") == {tang.pk: rate(2, 3), CITY: rate(2, 3)}
+    with data.on(APR_1):  # the month over, every review due in it counts
+        assert figures("reviews_on_time") == {tang.pk: rate(2, 4), hob.pk: rate(0, 1), CITY: rate(2, 5)}
 
 
 def test_intervention_length_averages_the_days_of_interventions_ended_in_the_month(tang, hob):
