@@ -115,14 +115,37 @@ def _closed_stage(registration: Registration, stage: str, *, officer: User, toda
             sustained=True,
             sustained_checked_on=today,
         )
+    _data_matching_consent(registration.family, officer=officer, today=today)
     registration = services.registration_move(user=officer, registration=registration, status=Status.CLAIM_READY)
     if stage == Status.CLAIM_READY:
         return registration
-    registration = services.registration_move(user=officer, registration=registration, status=Status.VALIDATED)
+    # A second person validates: the demo has one officer, so the family's team manager checks the claim.
+    validator = _demo_user("manager", registration.family.local_area_team.slug)
+    with acting_as(validator):
+        registration = services.registration_move(user=validator, registration=registration, status=Status.VALIDATED)
     reference = f"SF-DEMO-{registration.family.reference[-4:]}"
     return services.registration_move(
         user=officer, registration=registration, status=Status.CLAIMED, claim_reference=reference
     )
+
+
+def _data_matching_consent(family, *, officer: User, today: date) -> None:
+    """The family's consent covers Supporting Families data matching: its given consent, or a synthetic one."""
+    from consent.models import ConsentRecord
+
+    consent = family.consents.filter(status=ConsentRecord.Status.GIVEN).order_by("-obtained_on").first()
+    if consent is None:
+        consent = ConsentRecord(
+            family=family,
+            status=ConsentRecord.Status.GIVEN,
+            giver_kind=ConsentRecord.GiverKind.PARENTAL_RESPONSIBILITY,
+            method=ConsentRecord.Method.WRITTEN,
+            obtained_by=officer,
+            obtained_on=today - timedelta(days=200),
+            review_on=today + timedelta(days=165),
+        )
+    consent.data_matching = True
+    consent.save()
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ through."""
 
 from crispy_forms_gds.layout import Field, Size
 from django import forms
+from django.utils import timezone
 
 from cases.models.supporting_families import Headline, SupportingFamiliesRegistration
 from cases.selectors import supporting_families as selectors
@@ -130,6 +131,15 @@ class ReturnForm(forms.Form):
         error_messages={"required": "Choose CSV or Excel", "invalid_choice": "Choose CSV or Excel"},
     )
 
+    FIRST_YEAR = 2000
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = gov_form_helper(Field.text("quarter", field_width=10), Field.radios("format", inline=True))
+
+    def clean_quarter(self):
+        quarter = self.cleaned_data["quarter"]
+        last_year = timezone.localdate().year + 1
+        if not self.FIRST_YEAR <= selectors.Quarter.parse(quarter).year <= last_year:
+            raise forms.ValidationError(f"Enter a quarter from {self.FIRST_YEAR} to {last_year}, like 2026-Q3")
+        return quarter

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import Permission
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from cases.models import Episode, FamilyPlan
+from cases.models import Closure, Episode, FamilyPlan, Transfer
 from cases.models.supporting_families import Headline, SupportingFamiliesNeed, SupportingFamiliesRegistration
 from cases.selectors import families_visible_to
 from earlyhelp.core.perms import MANAGE_SUPPORTING_FAMILIES, REGISTER_SUPPORTING_FAMILIES
@@ -181,6 +182,117 @@ def claim_ready_problems(registration: Registration, needs) -> list[str]:
     return problems
 
 
+# --- Consent to data matching, the end of early help, and who may validate ------------------------------------------
+
+DATA_MATCHING_MISSING = (
+    "The family has not given consent to Supporting Families data matching. Ask the family, record their consent "
+    "with Supporting Families data matching ticked (Consent on the family's page), then try again"
+)
+
+
+def data_matching_consent(*, family):
+    """The family's current consent (given, not withdrawn, expired or refused) that covers Supporting Families data
+    matching, or None. A safeguarding override dispenses with consent to share, not to data matching."""
+    from consent.models import ConsentRecord
+
+    return (
+        ConsentRecord.objects.filter(family=family, status=ConsentRecord.Status.GIVEN, data_matching=True)
+        .order_by("-obtained_on", "-id")
+        .first()
+    )
+
+
+def families_with_data_matching_consent() -> QuerySet:
+    """Ids of families whose current consent covers data matching (one query, for the return)."""
+    from consent.models import ConsentRecord
+
+    return ConsentRecord.objects.filter(status=ConsentRecord.Status.GIVEN, data_matching=True).values_list(
+        "family_id", flat=True
+    )
+
+
+EPISODE_ENDED = (Episode.Status.CLOSED, Episode.Status.STEPPED_UP, Episode.Status.TRANSFERRED_OUT)
+
+
+def episode_ended_on(episode: Episode | None) -> date | None:
+    """When the episode of early help ended: its approved closure's decision, its step-up, or (transferred out) when
+    it closed. None while it is still open (or was never ended)."""
+    if episode is None or episode.status not in EPISODE_ENDED:
+        return None
+    ended_at = None
+    if episode.status == Episode.Status.CLOSED:
+        closure = (
+            Closure.objects.filter(episode=episode, status=Closure.Status.APPROVED, decided_at__isnull=False)
+            .order_by("-decided_at")
+            .first()
+        )
+        ended_at = closure.decided_at if closure else episode.closed_at
+    elif episode.status == Episode.Status.STEPPED_UP:
+        transfer = (
+            Transfer.objects.filter(episode=episode, direction=Transfer.Direction.STEP_UP)
+            .order_by("-created_at")
+            .first()
+        )
+        ended_at = transfer.created_at if transfer else episode.closed_at
+    ended_at = ended_at or episode.closed_at or episode.updated_at
+    return timezone.localdate(ended_at)
+
+
+def closed_problem(registration: Registration) -> str:
+    """Why the registration cannot be recorded as closed: its episode of early help has not ended. Empty when it
+    has."""
+    episode = registration.episode
+    if episode is None:
+        return "Choose the family's plan first: the registration has no episode of early help"
+    if episode.status not in EPISODE_ENDED:
+        return (
+            f"The family's early help is {episode.get_status_display().lower()}. Record that early help closed once "
+            "the episode has been closed, stepped up or transferred out"
+        )
+    return ""
+
+
+def claim_ready_mover_id(registration: Registration) -> int | None:
+    """Who last moved the registration to claim ready, from its history."""
+    mover, previous = None, None
+    for status, user_id in registration.history.order_by("history_date", "history_id").values_list(
+        "status", "history_user_id"
+    ):
+        if status == Status.CLAIM_READY and previous != Status.CLAIM_READY:
+            mover = user_id
+        previous = status
+    return mover
+
+
+def sustainment_recorder_ids(registration: Registration) -> set[int]:
+    """Everyone who recorded whether one of the registration's needs lasted (or when it was checked), from the
+    needs' history."""
+    rows = (
+        SupportingFamiliesNeed.history.filter(registration_id=registration.pk)
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", "sustained", "sustained_checked_on", "history_user_id")
+    )
+    recorders, last = set(), {}
+    for need_id, sustained, checked_on, user_id in rows:
+        before = last.get(need_id, (None, None))
+        if (sustained, checked_on) != before and user_id is not None:
+            recorders.add(user_id)
+        last[need_id] = (sustained, checked_on)
+    return recorders
+
+
+def validation_problem(registration: Registration, *, user) -> str:
+    """Why `user` may not validate the claim: a second person must, not whoever registered the family, moved it to
+    claim ready or recorded that an outcome lasted. Empty when they may."""
+    if registration.registered_by_id == user.pk:
+        return "Someone other than the person who registered the family must validate the claim"
+    if claim_ready_mover_id(registration) == user.pk:
+        return "Someone other than the person who marked the claim ready must validate it"
+    if user.pk in sustainment_recorder_ids(registration):
+        return "Someone other than the person who recorded that the outcomes lasted must validate the claim"
+    return ""
+
+
 def not_achieved_problem(needs) -> str:
     """An outcome is not achieved when a need was never resolved or did not last; empty when one such need exists."""
     if any(need.achieved_on is None or need.sustained is False for need in needs):
@@ -276,29 +388,36 @@ RETURN_HEADER = (
     "Validated on",
     "Claimed on",
     "Claim reference",
+    "Consent to data matching",
 )
 
 
-def quarterly_return_registrations(*, user, quarter: Quarter) -> QuerySet[Registration]:
-    """Registrations open at some time in the quarter: registered by its end, and not ended before it began (an
-    ended one counts while its last change or claim falls in or after the quarter)."""
+def quarterly_return_registrations(*, quarter: Quarter) -> QuerySet[Registration]:
+    """Every registration open at some time in the quarter, restricted families included (the return names no one,
+    so whoever downloads it gets the same return): registered by its end, and not ended before it began (an ended
+    one counts while its last change or claim falls in or after the quarter)."""
     ended_before = Q(status__in=Registration.FINISHED, updated_at__date__lt=quarter.start) & (
         Q(claimed_on__isnull=True) | Q(claimed_on__lt=quarter.start)
     )
+    from consent.models import ConsentRecord
+
+    consent = ConsentRecord.objects.filter(
+        family=OuterRef("family"), status=ConsentRecord.Status.GIVEN, data_matching=True
+    )
     return (
-        registrations_visible_to(user)
-        .filter(registered_on__lte=quarter.end)
+        Registration.objects.filter(registered_on__lte=quarter.end)
         .exclude(ended_before)
+        .annotate(data_matching_consent=Exists(consent))
         .select_related("family__local_area_team")
         .prefetch_related("needs")
         .order_by("family__reference", "registered_on")
     )
 
 
-def quarterly_return_rows(*, user, quarter: Quarter) -> list[tuple]:
+def quarterly_return_rows(*, quarter: Quarter) -> list[tuple]:
     """The return's rows, one per registration, by family reference: no name of anyone."""
     rows = []
-    for registration in quarterly_return_registrations(user=user, quarter=quarter):
+    for registration in quarterly_return_registrations(quarter=quarter):
         needs = list(registration.needs.all())
         headlines = sorted(headlines_of(needs))
         rows.append(
@@ -317,6 +436,7 @@ def quarterly_return_rows(*, user, quarter: Quarter) -> list[tuple]:
                 _iso(registration.validated_on),
                 _iso(registration.claimed_on),
                 registration.claim_reference,
+                "Yes" if registration.data_matching_consent else "No",
             )
         )
     return rows

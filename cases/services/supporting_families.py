@@ -1,6 +1,7 @@
 """Writes for the Supporting Families programme: registering a family, its needs and their outcomes, the claim's
 progress along its state machine, and the daily sweep that starts and ends the six months of sustainment."""
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 
@@ -8,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from cases.models.supporting_families import SupportingFamiliesNeed, SupportingFamiliesRegistration
 from cases.selectors import supporting_families as selectors
 from cases.selectors.episodes import add_months, episode_open_for
 from earlyhelp.accounts.models import Notification
 from earlyhelp.accounts.services import notify
+from earlyhelp.audit.context import acting_as
 from earlyhelp.core.perms import MANAGE_SUPPORTING_FAMILIES
 from earlyhelp.core.states import status_move
 
@@ -86,6 +89,14 @@ def registration_details_change(*, user, registration: Registration, lead_practi
     return registration
 
 
+def _authored_by(user) -> AbstractContextManager:
+    """History rows name `user` when no request or task already names who is acting: validation reads from the
+    history who marked the claim ready and who recorded that outcomes lasted."""
+    if getattr(HistoricalRecords.context, "request", None) is not None:
+        return nullcontext()
+    return acting_as(user)
+
+
 def _locked(registration: Registration) -> Registration:
     """The registration row, locked for this transaction, so two people cannot move it at once."""
     return (
@@ -146,7 +157,8 @@ def need_outcome_record(
     need.outcome_evidence = outcome_evidence
     need.sustained = sustained
     need.sustained_checked_on = sustained_checked_on if sustained is not None else None
-    need.save()
+    with _authored_by(user):
+        need.save()
     return need
 
 
@@ -165,7 +177,8 @@ def _sustainment_errors(registration, achieved_on, sustained, checked_on, today)
 @transaction.atomic
 def registration_move(*, user, registration: Registration, status: str, claim_reference: str = "") -> Registration:
     """Move a registration along the programme's state machine, refusing with the reason when its rules are not
-    met; closing starts the six months of sustainment, validating needs a second person, claiming a reference."""
+    met; closing (once the episode has ended) starts the six months of sustainment from the episode's end, a claim
+    needs the family's consent to data matching, validating a second person, claiming a reference."""
     registration = _locked(registration)
     today = timezone.localdate()
     refusal = _move_refusal(user=user, registration=registration, status=status, claim_reference=claim_reference)
@@ -173,34 +186,40 @@ def registration_move(*, user, registration: Registration, status: str, claim_re
         raise SupportingFamiliesError(refusal)
     status_move(registration, status, error=SupportingFamiliesError, noun="A registration")
     if status == Status.CLOSED:
-        episode = registration.episode
-        closed_at = episode.closed_at if episode is not None else None
-        registration.closed_on = timezone.localdate(closed_at) if closed_at else today
+        registration.closed_on = selectors.episode_ended_on(registration.episode)
         registration.sustain_until = add_months(registration.closed_on, Registration.SUSTAIN_MONTHS)
     elif status == Status.VALIDATED:
         registration.validated_by, registration.validated_on = user, today
     elif status == Status.CLAIMED:
         registration.claim_reference, registration.claimed_on = claim_reference.strip(), today
-    registration.save()
+    with _authored_by(user):
+        registration.save()
     return registration
+
+
+CONSENT_NEEDED = (Status.CLAIM_READY, Status.VALIDATED, Status.CLAIMED)
 
 
 def _move_refusal(*, user, registration: Registration, status: str, claim_reference: str) -> str:
     """Why the programme's rules refuse this move; empty when they allow it (the state machine is checked after)."""
     if status not in Registration.TRANSITIONS.get(registration.status, set()):
         return ""  # status_move says why
+    if status in CONSENT_NEEDED and selectors.data_matching_consent(family=registration.family) is None:
+        return selectors.DATA_MATCHING_MISSING
     if status == Status.ELIGIBLE:
         problems = selectors.eligibility_problems(registration, _needs(registration))
         return f"The family is not eligible yet. {'. '.join(problems)}" if problems else ""
     if status == Status.WORKING:
         return selectors.working_problem(registration)
+    if status == Status.CLOSED:
+        return selectors.closed_problem(registration)
     if status == Status.CLAIM_READY:
         problems = selectors.claim_ready_problems(registration, _needs(registration))
         return f"The claim is not ready. {'. '.join(problems)}" if problems else ""
     if status == Status.NOT_ACHIEVED:
         return selectors.not_achieved_problem(_needs(registration))
-    if status == Status.VALIDATED and registration.registered_by_id == user.pk:
-        return "Someone other than the person who registered the family must validate the claim"
+    if status == Status.VALIDATED:
+        return selectors.validation_problem(registration, user=user)
     if status == Status.CLAIMED and not claim_reference.strip():
         return "Enter the claim reference"
     return ""

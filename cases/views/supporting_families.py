@@ -121,6 +121,7 @@ def _detail_context(request: HttpRequest, registration, *, move_form=None) -> di
         if registration.status in (Status.SUSTAINING, Status.CLAIM_READY)
         else [],
         "next_step": selectors.next_step(registration),
+        "data_matching_consent": selectors.data_matching_consent(family=family),
         "moves": moves if request.user.has_perm(perms.MANAGE_SUPPORTING_FAMILIES) else [],
         "move_form": move_form,
         "needs_open": registration.status not in selectors.LOCKED,
@@ -219,13 +220,14 @@ def sf_move(request: HttpRequest, uuid) -> HttpResponse:
 @permission_required(perms.MANAGE_SUPPORTING_FAMILIES, raise_exception=True)
 @require_GET
 def sf_return(request: HttpRequest) -> HttpResponse:
-    """The quarterly return as CSV or XLSX: one row per registration by family reference, naming no one."""
+    """The quarterly return as CSV or XLSX: one row per registration by family reference, naming no one, from every
+    registration (restricted families included), so every officer downloads the same return."""
     current = selectors.Quarter.containing(timezone.localdate())
     form = ReturnForm(request.GET if "quarter" in request.GET else None, initial={"quarter": str(current)})
     if not form.is_valid():
         return render(request, "cases/supporting_families/return.html", {"form": form, "current": current})
     quarter = selectors.Quarter.parse(form.cleaned_data["quarter"])
-    rows = selectors.quarterly_return_rows(user=request.user, quarter=quarter)
+    rows = selectors.quarterly_return_rows(quarter=quarter)
     access_event_record(
         user=request.user,
         action="export",

@@ -14,8 +14,18 @@ from cases.models.supporting_families import Headline, SupportingFamiliesRegistr
 from cases.selectors import supporting_families as selectors
 from cases.services import supporting_families as services
 from cases.tasks import supporting_families_sustain_task
+from consent.models import ConsentRecord
 from earlyhelp.accounts.models import Notification
-from tests.factories import AllocatedEpisodeFactory, AssessmentFactory, FamilyFactory, FamilyPlanFactory
+from earlyhelp.core import perms
+from tests.conftest import _persona
+from tests.factories import (
+    AllocatedEpisodeFactory,
+    AssessmentFactory,
+    ClosureFactory,
+    ConsentRecordFactory,
+    FamilyFactory,
+    FamilyPlanFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +47,33 @@ def family_records(family, lead):
     return assessment, plan
 
 
-def register(family, user, *, lead=None, headlines=THREE, complete=True) -> SupportingFamiliesRegistration:
-    """A registration of `family` by `user`, with its needs; complete: with the assessment, plan and lead."""
+@pytest.fixture
+def validator(council):
+    """A second Supporting Families officer, who took no part in the claim."""
+    return _persona(perms.SF_OFFICER, agency=council, name="Val Validator")
+
+
+def data_matching_consent(family, *, data_matching=True, status=ConsentRecord.Status.GIVEN):
+    return ConsentRecordFactory(family=family, status=status, data_matching=data_matching)
+
+
+def episode_end(registration) -> None:
+    """The registration's episode closes now, on a manager's approval."""
+    from django.utils import timezone
+
+    episode = registration.episode
+    ClosureFactory(episode=episode, status="approved", decided_at=timezone.now())
+    episode.status, episode.closed_at = "closed", timezone.now()
+    episode.save()
+
+
+def register(
+    family, user, *, lead=None, headlines=THREE, complete=True, consent=True
+) -> SupportingFamiliesRegistration:
+    """A registration of `family` by `user`, with its needs; complete: with the assessment, plan and lead; consent:
+    the family's consent to data matching."""
+    if consent:
+        data_matching_consent(family)
     lead = lead or user
     assessment, plan = family_records(family, lead)
     details = {"lead_practitioner": lead, "assessment": assessment, "plan": plan} if complete else {}
@@ -56,6 +91,8 @@ def moved_to(registration, status: str, officer) -> SupportingFamiliesRegistrati
     """Walk the registration along the happy path up to `status` (working, then closed, then sustaining)."""
     path = [Status.ELIGIBLE, Status.WORKING, Status.CLOSED, Status.SUSTAINING]
     for step in path[: path.index(status) + 1]:
+        if step == Status.CLOSED:
+            episode_end(registration)
         registration = move(registration, step, officer)
     return registration
 
@@ -144,7 +181,9 @@ def test_need_add_refuses_the_same_headline_twice(own_family, cfs_worker_user):
 # --- Moves -------------------------------------------------------------------------------------------------------
 
 
-def test_registration_moves_along_the_whole_claim_path_leaving_history(own_family, cfs_worker_user, sf_officer_user):
+def test_registration_moves_along_the_whole_claim_path_leaving_history(
+    own_family, cfs_worker_user, sf_officer_user, validator
+):
     with at(date(2026, 1, 15)):
         registration = moved_to(register(own_family, cfs_worker_user), Status.CLOSED, sf_officer_user)
     assert (registration.closed_on, registration.sustain_until) == (date(2026, 1, 15), date(2026, 7, 15))
@@ -152,11 +191,11 @@ def test_registration_moves_along_the_whole_claim_path_leaving_history(own_famil
         registration = move(registration, Status.SUSTAINING, sf_officer_user)
         resolve_all(registration, sf_officer_user, achieved_on=date(2026, 1, 10), checked_on=date(2026, 7, 16))
         registration = move(registration, Status.CLAIM_READY, sf_officer_user)
-        registration = move(registration, Status.VALIDATED, sf_officer_user)
+        registration = move(registration, Status.VALIDATED, validator)
         registration = move(registration, Status.CLAIMED, sf_officer_user, claim_reference="SF-2026-0042")
     registration.refresh_from_db()
     assert registration.status == Status.CLAIMED
-    assert (registration.validated_by, registration.validated_on) == (sf_officer_user, date(2026, 7, 16))
+    assert (registration.validated_by, registration.validated_on) == (validator, date(2026, 7, 16))
     assert (registration.claim_reference, registration.claimed_on) == ("SF-2026-0042", date(2026, 7, 16))
     statuses = list(registration.history.order_by("history_date").values_list("status", flat=True))
     assert statuses == [
@@ -247,6 +286,148 @@ def test_registration_validated_refused_for_the_person_who_registered(sf_officer
         )
         assert registration.status == Status.CLAIM_READY
         assert move(registration, Status.SUSTAINING, sf_officer_user).status == Status.SUSTAINING
+
+
+def claim_ready_by(registration, officer, recorder, *, day=date(2026, 7, 20)):
+    """Sustaining since 15 January; on `day`, `recorder` records that every outcome lasted and `officer` marks the
+    claim ready."""
+    with at(day):
+        resolve_all(registration, recorder, achieved_on=date(2026, 1, 10), checked_on=day)
+        return move(registration, Status.CLAIM_READY, officer)
+
+
+def test_registration_validated_refused_for_whoever_marked_the_claim_ready(
+    own_family, cfs_worker_user, sf_officer_user, validator
+):
+    with at(date(2026, 1, 15)):
+        registration = moved_to(register(own_family, cfs_worker_user), Status.SUSTAINING, validator)
+    registration = claim_ready_by(registration, sf_officer_user, validator)
+    assert registration.history.latest().history_user == sf_officer_user
+    with at(date(2026, 7, 21)):
+        assert refusal(registration, Status.VALIDATED, sf_officer_user) == (
+            "Someone other than the person who marked the claim ready must validate it"
+        )
+    assert registration.status == Status.CLAIM_READY
+
+
+def test_registration_validated_refused_for_whoever_recorded_that_an_outcome_lasted(
+    own_family, cfs_worker_user, sf_officer_user, validator
+):
+    with at(date(2026, 1, 15)):
+        registration = moved_to(register(own_family, cfs_worker_user), Status.SUSTAINING, sf_officer_user)
+    registration = claim_ready_by(registration, sf_officer_user, sf_officer_user)
+    with at(date(2026, 7, 21)):
+        housing = registration.needs.get(headline=Headline.HOUSING)
+        services.need_outcome_record(  # the validator re-checks one need: they took part in the claim
+            user=validator,
+            need=housing,
+            achieved_on=date(2026, 1, 10),
+            outcome_evidence="Rent paid",
+            sustained=True,
+            sustained_checked_on=date(2026, 7, 21),
+        )
+        assert refusal(registration, Status.VALIDATED, validator) == (
+            "Someone other than the person who recorded that the outcomes lasted must validate the claim"
+        )
+    assert registration.status == Status.CLAIM_READY
+
+
+def test_registration_validated_by_a_third_person_who_took_no_part(
+    own_family, cfs_worker_user, sf_officer_user, validator, council
+):
+    with at(date(2026, 1, 15)):
+        registration = moved_to(register(own_family, cfs_worker_user), Status.SUSTAINING, sf_officer_user)
+    registration = claim_ready_by(registration, sf_officer_user, sf_officer_user)
+    with at(date(2026, 7, 21)):
+        assert move(registration, Status.VALIDATED, validator).validated_by == validator
+
+
+# --- Consent to data matching --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "consent",
+    ["none", "given without data matching", "withdrawn", "refused", "safeguarding override"],
+)
+def test_claim_ready_refused_without_current_consent_to_data_matching(
+    consent, own_family, cfs_worker_user, sf_officer_user
+):
+    given = ConsentRecord.Status.GIVEN
+    records = {
+        "none": [],
+        "given without data matching": [(given, False)],
+        "withdrawn": [(ConsentRecord.Status.WITHDRAWN, True)],
+        "refused": [(ConsentRecord.Status.REFUSED, True)],
+        "safeguarding override": [(ConsentRecord.Status.DISPENSED, True)],
+    }[consent]
+    for status, data_matching in records:
+        data_matching_consent(own_family, status=status, data_matching=data_matching)
+    with at(date(2026, 1, 15)):
+        registration = register(own_family, cfs_worker_user, consent=False)
+        registration = moved_to(registration, Status.SUSTAINING, sf_officer_user)
+    with at(date(2026, 7, 20)):
+        resolve_all(registration, sf_officer_user, achieved_on=date(2026, 1, 10), checked_on=date(2026, 7, 20))
+        assert refusal(registration, Status.CLAIM_READY, sf_officer_user) == selectors.DATA_MATCHING_MISSING
+    assert registration.status == Status.SUSTAINING
+    assert "record their consent with Supporting Families data matching ticked" in selectors.DATA_MATCHING_MISSING
+
+
+def test_validated_and_claimed_refused_once_consent_to_data_matching_is_withdrawn(
+    own_family, cfs_worker_user, sf_officer_user, validator
+):
+    with at(date(2026, 1, 15)):
+        registration = moved_to(register(own_family, cfs_worker_user), Status.SUSTAINING, sf_officer_user)
+    registration = claim_ready_by(registration, sf_officer_user, sf_officer_user)
+    ConsentRecord.objects.filter(family=own_family).update(status=ConsentRecord.Status.WITHDRAWN)
+    assert refusal(registration, Status.VALIDATED, validator) == selectors.DATA_MATCHING_MISSING
+    SupportingFamiliesRegistration.objects.filter(pk=registration.pk).update(status=Status.VALIDATED)
+    registration.refresh_from_db()
+    assert refusal(registration, Status.CLAIMED, validator, claim_reference="SF-1") == selectors.DATA_MATCHING_MISSING
+    assert registration.status == Status.VALIDATED
+
+
+# --- Closing: only once early help has ended -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("episode_status", ["plan_active", "reviewing", "closing"])
+def test_registration_closed_refused_while_early_help_is_open(
+    episode_status, own_family, cfs_worker_user, sf_officer_user
+):
+    registration = moved_to(register(own_family, cfs_worker_user), Status.WORKING, sf_officer_user)
+    registration.episode.status = episode_status
+    registration.episode.save()
+    message = refusal(registration, Status.CLOSED, sf_officer_user)
+    assert message.startswith("The family's early help is ")
+    assert "once the episode has been closed, stepped up or transferred out" in message
+    assert (registration.status, registration.closed_on) == (Status.WORKING, None)
+
+
+def test_registration_closed_on_is_the_date_the_closure_was_approved(own_family, cfs_worker_user, sf_officer_user):
+    with at(date(2026, 1, 12)):
+        registration = moved_to(register(own_family, cfs_worker_user), Status.WORKING, sf_officer_user)
+        episode_end(registration)
+    with at(date(2026, 2, 3)):
+        registration = move(registration, Status.CLOSED, sf_officer_user)
+    assert (registration.closed_on, registration.sustain_until) == (date(2026, 1, 12), date(2026, 7, 12))
+
+
+def test_registration_closed_on_is_the_date_of_the_step_up(own_family, cfs_worker_user, sf_officer_user):
+    from cases.models import Transfer
+
+    with at(date(2026, 3, 4)):
+        registration = moved_to(register(own_family, cfs_worker_user), Status.WORKING, sf_officer_user)
+        Transfer.objects.create(
+            family=own_family,
+            episode=registration.episode,
+            direction=Transfer.Direction.STEP_UP,
+            kind=Transfer.Kind.SOCIAL_CARE,
+            created_by=cfs_worker_user,
+        )
+        registration.episode.status = "stepped_up"
+        registration.episode.save()
+    with at(date(2026, 4, 1)):
+        registration = move(registration, Status.CLOSED, sf_officer_user)
+    assert (registration.closed_on, registration.sustain_until) == (date(2026, 3, 4), date(2026, 9, 4))
 
 
 def test_registration_claimed_refused_without_a_reference(own_family, cfs_worker_user, sf_officer_user):
@@ -384,7 +565,7 @@ def test_quarterly_return_rows_by_reference_naming_no_one(lats, own_family, cfs_
         register(other, cfs_worker_user, headlines=THREE[:1], complete=False)
     with at(date(2026, 10, 5)):
         register(FamilyFactory.create(local_area_team=lats["clifton"]), cfs_worker_user, complete=False)
-    rows = selectors.quarterly_return_rows(user=sf_officer_user, quarter=selectors.Quarter(2026, 3))
+    rows = selectors.quarterly_return_rows(quarter=selectors.Quarter(2026, 3))
     by_reference = {row[0]: row for row in rows}
     assert set(by_reference) == {own_family.reference, other.reference}
     assert by_reference[own_family.reference] == (
@@ -402,12 +583,30 @@ def test_quarterly_return_rows_by_reference_naming_no_one(lats, own_family, cfs_
         "",
         "",
         "",
+        "Yes",
     )
     assert by_reference[other.reference][5:7] == (1, "No")
     text = repr(rows)
     for name in (own_family.name, other.name, cfs_worker_user.full_name, sf_officer_user.full_name):
         assert name not in text
     assert eligible.status == Status.ELIGIBLE
+
+
+def test_quarterly_return_includes_restricted_families_and_is_the_same_for_every_officer(
+    own_family, restricted_family, cfs_worker_user, sf_officer_user, validator
+):
+    with at(date(2026, 8, 10)):
+        register(own_family, cfs_worker_user)
+        register(restricted_family, cfs_worker_user, consent=False)
+    assert not selectors.registrations_visible_to(sf_officer_user).filter(family=restricted_family).exists()
+    quarter = selectors.Quarter(2026, 3)
+    rows = selectors.quarterly_return_rows(quarter=quarter)
+    by_reference = {row[0]: row for row in rows}
+    assert set(by_reference) == {own_family.reference, restricted_family.reference}
+    assert by_reference[own_family.reference][-1] == "Yes"
+    assert by_reference[restricted_family.reference][-1] == "No"
+    assert selectors.RETURN_HEADER[-1] == "Consent to data matching"
+    assert restricted_family.name not in repr(rows)
 
 
 def test_sweep_is_scheduled_daily_before_the_working_day():
@@ -426,11 +625,11 @@ def test_seed_supporting_families_registers_demo_families_at_each_stage_once():
 
     from cases.supporting_families_demo import seed_supporting_families
 
-    call_command("seed_demo", families=30, seed=5, stdout=io.StringIO())
-    summary = seed_supporting_families(today=timezone.localdate())
+    output = io.StringIO()
+    call_command("seed_demo", families=30, seed=5, stdout=output)
     made = SupportingFamiliesRegistration.objects.count()
     assert made > 0
-    assert summary == f"Supporting Families: {made} demo families registered, from identified to claimed"
+    assert f"Supporting Families: {made} demo families registered, from identified to claimed" in output.getvalue()
     statuses = set(SupportingFamiliesRegistration.objects.values_list("status", flat=True))
     assert statuses == {"identified", "eligible", "working", "sustaining", "claim_ready", "claimed"}
     assert SupportingFamiliesRegistration.objects.filter(status=Status.CLAIMED).exclude(claim_reference="").exists()

@@ -268,3 +268,25 @@ def test_sf_return_bad_quarter_shows_the_error_summary(sf_officer_client):
     page = page_of(sf_officer_client.get(url("sf_return"), {"quarter": "2026-Q9", "format": "csv"}))
     assert "govuk-error-summary" in page and "Enter the quarter like 2026-Q3" in page
     assert not AccessEvent.objects.filter(action="export").exists()
+
+
+@pytest.mark.parametrize("quarter", ["0000-Q1", "1999-Q4", "9999-Q4"])
+def test_sf_return_quarter_outside_the_years_shows_the_error_summary(quarter, sf_officer_client):
+    from django.utils import timezone
+
+    page = page_of(sf_officer_client.get(url("sf_return"), {"quarter": quarter, "format": "csv"}))
+    last_year = timezone.localdate().year + 1
+    assert "govuk-error-summary" in page and f"Enter a quarter from 2000 to {last_year}, like 2026-Q3" in page
+    assert not AccessEvent.objects.filter(action="export").exists()
+
+
+def test_sf_detail_shows_whether_consent_covers_data_matching(cfs_worker_client, own_family, cfs_worker_user):
+    from consent.models import ConsentRecord
+
+    registration = register(own_family, cfs_worker_user)
+    page = page_of(cfs_worker_client.get(url("sf_detail", registration)))
+    assert "Consent to data matching" in page and "Yes, given" in page
+    ConsentRecord.objects.filter(family=own_family).update(status=ConsentRecord.Status.WITHDRAWN)
+    page = page_of(cfs_worker_client.get(url("sf_detail", registration)))
+    assert "does not cover Supporting Families data matching, so the claim cannot be marked ready" in page
+    assert reverse("consent:new", kwargs={"uuid": own_family.uuid}) in page
