@@ -15,15 +15,33 @@ STEP_UPS = 4
 OUTCOMES = (SocialCareOutcome.NO_FURTHER_ACTION, SocialCareOutcome.CHILD_IN_NEED, SocialCareOutcome.CHILD_PROTECTION)
 
 
+def _episodes_to_step_up() -> list[Episode]:
+    """A few working episodes, taken from each team in turn, led by lead practitioners before Child and Family
+    Support workers, so no one worker's demo caseload is emptied."""
+    candidates = list(
+        Episode.objects.filter(status__in=Episode.WORKING, family__restricted=False, lead_practitioner__isnull=False)
+        .select_related("family", "local_area_team", "lead_practitioner")
+        .order_by("id")[:200]
+    )
+    candidates.sort(key=lambda episode: not episode.lead_practitioner.email.startswith("lead."))
+    by_team: dict[int, list[Episode]] = {}
+    for episode in candidates:
+        by_team.setdefault(episode.local_area_team_id, []).append(episode)
+    chosen: list[Episode] = []
+    while len(chosen) < STEP_UPS and any(by_team.values()):
+        for queue in by_team.values():
+            if queue and len(chosen) < STEP_UPS:
+                chosen.append(queue.pop(0))
+    return chosen
+
+
 @transaction.atomic
 def seed_social_care_outcomes(*, today: date) -> str:
     """Step up the first few working episodes (one step-up every three weeks before `today`) and record what
-    children's social care decided two weeks after each, except the newest."""
-    episodes = list(
-        Episode.objects.filter(status__in=Episode.WORKING, family__restricted=False, lead_practitioner__isnull=False)
-        .select_related("family", "local_area_team", "lead_practitioner")
-        .order_by("id")[:STEP_UPS]
-    )
+    children's social care decided two weeks after each, except the newest. Does nothing once a demo step-up exists."""
+    if Transfer.objects.filter(external_reference__startswith="CSC-DEMO-").exists():
+        return "Step-ups to children's social care already in the demo data; none added"
+    episodes = _episodes_to_step_up()
     recorded = 0
     for index, episode in enumerate(episodes):
         transfer = step_up(

@@ -280,9 +280,11 @@ def test_transfer_outcome_view_mash_manager_and_a_restricted_contact(
 
 
 def test_seed_social_care_outcomes_steps_up_demo_families_with_their_outcomes():
-    call_command("seed_demo", families=30, seed=5, stdout=io.StringIO())
-    summary = seed_social_care_outcomes(today=timezone.localdate())
-    assert summary == "4 families stepped up to children's social care, 3 with the outcome recorded"
+    output = io.StringIO()
+    call_command("seed_demo", families=30, seed=5, stdout=output)
+    assert "4 families stepped up to children's social care, 3 with the outcome recorded" in output.getvalue()
+    again = seed_social_care_outcomes(today=timezone.localdate())
+    assert again == "Step-ups to children's social care already in the demo data; none added"
     step_ups = Transfer.objects.filter(direction="step_up").order_by("created_at")
     assert [t.social_care_outcome for t in step_ups] == ["nfa", "cin", "cp", ""]
     assert all(t.outcome_recorded_by.email.startswith("manager.") for t in step_ups[:3])
