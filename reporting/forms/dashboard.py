@@ -10,6 +10,7 @@ from django import forms
 from earlyhelp.core.forms import gov_form_helper
 from locality.models import LocalAreaTeam
 from reporting.indicators import Period
+from reporting.snapshots import FIRST_YEAR
 
 MONTHS_OFFERED = 60  # how far back the month list goes
 TREND_MONTHS = 12
@@ -58,6 +59,10 @@ class DashboardForm(forms.Form):
         match = _MONTH.match(text)
         if not match or not 1 <= int(match[2]) <= 12:
             raise forms.ValidationError("Choose a month from the list, or give it as a year and month, like 2026-10")
+        if not FIRST_YEAR <= int(match[1]) <= self.today.year:
+            raise forms.ValidationError(
+                f"Choose a month from the list: the year must be from {FIRST_YEAR} to {self.today.year}"
+            )
         period = Period.month(int(match[1]), int(match[2]))
         if period.start > self.today:
             raise forms.ValidationError(f"Choose this month or an earlier one: {period} has not started yet")

@@ -1,6 +1,7 @@
 """The indicators dashboard: every indicator for a month and the eleven before it, for all of York or one Local Area
 Team, as a chart, a table and the definition in words; and the same figures as CSV or XLSX, small numbers
-suppressed. Aggregates only: nothing on these pages names a family, a person or a worker."""
+suppressed (reporting.disclosure) so none can be worked out from the York file and the team files together.
+Aggregates only: nothing on these pages names a family, a person or a worker."""
 
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -16,14 +17,15 @@ from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from locality.models import LocalAreaTeam
 from reporting.charts import Chart, ChartPoint, column_chart, value_text
+from reporting.disclosure import Hidden, suppression
 from reporting.exports import table_response
 from reporting.forms.dashboard import TREND_MONTHS, DashboardDownloadForm, DashboardForm, month_key
-from reporting.indicators import Indicator
-from reporting.snapshots import Point, Series, indicator_series
+from reporting.indicators import CITY, Indicator
+from reporting.snapshots import Point, Series, indicator_series, indicator_series_by_area
 
-SMALL = range(1, 5)  # counts of 1 to 4 could identify a family, so downloads show them as "<5"
-SUPPRESSED = "<5"
-SUPPRESSED_VALUE = "suppressed"  # a rate or average worked out from a suppressed count
+# Every figure left out of a download reads the same, whatever the reason (a count of 1 to 4, a remainder of 1 to
+# 4, or a figure left out so the others cannot be subtracted from York), so the reason gives nothing away.
+SUPPRESSED = "suppressed"
 DOWNLOAD_HEADER = (
     "Month",
     "Area",
@@ -139,39 +141,45 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/dashboard.html", context, status=status)
 
 
-def _count(number: int | None):
-    if number is None:
-        return ""
-    return SUPPRESSED if number in SMALL else number
-
-
-def _download_row(series: Series, point: Point, *, area: str) -> list:
+def _download_row(series: Series, point: Point, *, area: str, hidden: Hidden) -> list:
+    """One indicator's month for one area, leaving out what `hidden` says (and a value worked out from it)."""
     indicator, figure = series.indicator, point.figure
     row = [month_key(point.period), area, indicator.code, indicator.title, indicator.unit]
     if figure is None:
         return [*row, "", "", "", "not recorded"]
-    numerator, denominator = _count(figure.numerator), _count(figure.denominator)
-    if SUPPRESSED in (numerator, denominator):
-        shown = SUPPRESSED if indicator.unit == "count" else SUPPRESSED_VALUE
-    else:
-        shown = "" if point.value is None else point.value
+    numerator = SUPPRESSED if hidden.numerator else figure.numerator
+    denominator = "" if figure.denominator is None else SUPPRESSED if hidden.denominator else figure.denominator
+    shown = SUPPRESSED if hidden.any else "" if point.value is None else point.value
     return [*row, numerator, denominator, shown, _source(point)]
+
+
+def download_rows(by_area: dict[int | None, list[Series]], *, key: int | None, area: str) -> list[list]:
+    """The download's rows for one area (`key`: a team's id, or CITY), each indicator-month suppressed as decided
+    over York and every team together, so the York file and the team files leave out the same figures."""
+    rows = []
+    for position, series in enumerate(by_area[key]):
+        for index, point in enumerate(series.points):
+            figures = {other: by_area[other][position].points[index].figure for other in by_area}
+            hidden = suppression(figures, unit=series.indicator.unit)[key]
+            rows.append(_download_row(series, point, area=area, hidden=hidden))
+    return rows
 
 
 @login_required
 @permission_required(perms.VIEW_INDICATORS, raise_exception=True)
 @require_http_methods(["GET"])
 def dashboard_download(request: HttpRequest) -> HttpResponse:
-    """The dashboard's figures, one row per indicator per month, with counts of 1 to 4 (and anything worked out
-    from them) suppressed; every download is in the access log."""
-    form = DashboardDownloadForm(request.GET, today=timezone.localdate(), teams=_teams())
+    """The dashboard's figures, one row per indicator per month, with small numbers (and any figure that would
+    give one away) suppressed; every download is in the access log."""
+    teams = _teams()
+    form = DashboardDownloadForm(request.GET, today=timezone.localdate(), teams=teams)
     if not form.is_valid():
         context = {"form": form, "panels": [], "area": "", "period": None}
         return render(request, "reporting/dashboard.html", context, status=400)
     period, team, file_format = (form.cleaned_data[key] for key in ("period", "team", "format"))
     area = team.name if team else "York"
     periods = period.last(TREND_MONTHS)
-    series = indicator_series(periods=periods, team=team)
+    by_area = indicator_series_by_area(periods=periods, teams=teams)
     access_event_record(
         user=request.user,
         action="export",
@@ -182,7 +190,7 @@ def dashboard_download(request: HttpRequest) -> HttpResponse:
     return table_response(
         filename_stem=f"indicators-{team.slug if team else 'york'}-{month_key(period)}",
         header=DOWNLOAD_HEADER,
-        rows=[_download_row(one, point, area=area) for one in series for point in one.points],
+        rows=download_rows(by_area, key=team.pk if team else CITY, area=area),
         file_format=file_format,
         sheet_title="Indicators",
     )

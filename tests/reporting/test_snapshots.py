@@ -14,7 +14,12 @@ from referrals.models import MashDecision
 from reporting.demo import seed_indicator_snapshots
 from reporting.indicators import CITY, INDICATORS, Period
 from reporting.models import IndicatorSnapshot
-from reporting.snapshots import SnapshotError, indicator_series, indicators_snapshot_month
+from reporting.snapshots import (
+    SnapshotError,
+    indicator_series,
+    indicator_series_by_area,
+    indicators_snapshot_month,
+)
 from reporting.tasks import indicators_snapshot_task
 from tests.factories import ContactFactory, FamilyFactory, UserFactory
 
@@ -173,11 +178,54 @@ def test_indicators_snapshot_command_months_rebuilds_the_last_finished_months(la
 
 @pytest.mark.parametrize(
     ("month", "message"),
-    [("October", "give a year and month, for example 2026-10"), ("2026-13", "give a year and month")],
+    [
+        ("October", "give a year and month, for example 2026-10"),
+        ("2026-13", "give a year and month"),
+        ("0000-01", "give a year from 2000 to "),
+        ("1999-12", "give a year from 2000 to "),
+        ("9999-12", "give a year from 2000 to "),
+    ],
 )
 def test_indicators_snapshot_command_refuses_a_month_it_cannot_read(lats, month, message):
     with pytest.raises(CommandError, match=message):
         call_command("indicators_snapshot", month=month)
+    assert not IndicatorSnapshot.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("month", "message"),
+    [("0000-01", "give a year from 2000 to"), ("October", "give a year and month"), ("2026-1-1", "give a year")],
+)
+def test_indicators_snapshot_task_refuses_a_bad_month_without_retrying(lats, month, message):
+    """A SnapshotError is in the task's dont_autoretry_for: a month that cannot be read is not tried five times."""
+    with pytest.raises(SnapshotError) as refusal:
+        indicators_snapshot_task.apply(kwargs={"month": month})
+    assert type(refusal.value) in indicators_snapshot_task.dont_autoretry_for
+    assert message in str(refusal.value)
+    assert f"month {month!r}" in str(refusal.value)
+    assert not IndicatorSnapshot.objects.exists()
+
+
+def test_indicators_snapshot_task_takes_a_month(lats, decisions_last_month):
+    month = last_month()
+    assert indicators_snapshot_task.apply(kwargs={"month": f"{month.start:%Y-%m}"}).get() == len(INDICATORS) * 4
+    assert stored_g(month) == 3
+
+
+def test_indicator_series_by_area_gives_the_city_and_every_team_in_the_same_queries(
+    lats, decisions_last_month, django_assert_num_queries
+):
+    month = last_month()
+    indicators_snapshot_month(period=month)
+    teams = list(lats.values())
+    with django_assert_num_queries(2):
+        by_area = indicator_series_by_area(periods=month.last(12), teams=teams)
+    assert set(by_area) == {CITY, *(team.pk for team in teams)}
+    assert g_in(by_area[CITY], month).figure.numerator == 3
+    assert g_in(by_area[lats["tang-hall"].pk], month).figure.numerator == 2
+    assert g_in(by_area[lats["hob-moor"].pk], month).figure.numerator == 1
+    assert g_in(by_area[lats["clifton"].pk], month).figure.numerator == 0
+    assert g_in(by_area[CITY], month.preceding()).figure is None  # no snapshot: not recorded
 
 
 def test_indicators_snapshot_command_refuses_the_current_month(lats):

@@ -1,21 +1,17 @@
 """Rebuild the stored indicator figures of one month, or of the last finished months."""
 
-import re
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from reporting.indicators import Period
-from reporting.snapshots import SnapshotError, indicators_snapshot_month
-
-MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+from reporting.snapshots import SnapshotError, indicators_snapshot_month, month_parse
 
 
 def period_parse(text: str) -> Period:
-    match = MONTH.match(text.strip())
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise CommandError(f"--month {text!r}: give a year and month, for example 2026-10")
-    return Period.month(int(match[1]), int(match[2]))
+    try:
+        return month_parse(text, today=timezone.localdate())
+    except SnapshotError as refusal:
+        raise CommandError(f"--month {text!r}: {refusal}") from None
 
 
 class Command(BaseCommand):
