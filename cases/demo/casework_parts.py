@@ -88,26 +88,48 @@ class Builder:
 
     # The episode and its timeline
 
-    def episode_build(self, rows, case, members: list[FamilyMember]) -> None:
+    def episode_build(self, rows, case, members: list[FamilyMember], partners) -> None:
+        """The episode and its records; an episode the MASH requested (`case.episode`) is taken up, not made."""
         people = People.of(members, self.today)
-        started, ended = self._timeline(case)
-        allocated = started - timedelta(days=self.rng.randint(7, 18)) if case.stage in WITH_PLAN else started
-        requested = allocated - timedelta(days=self.rng.randint(1, 5))
-        episode = Episode(
-            family=case.family,
-            local_area_team_id=case.family.local_area_team_id,
-            route=Episode.Route.PARTNER,
-            pathway=Episode.Pathway.TARGETED,
-            level=self.rng.choice([2, 3, 3]),
-            status=case.stage,
-            lead_practitioner=case.lead,
-            requested_at=self.at(requested, 9),
-            allocated_at=self.at(allocated, 15),
-            allocated_by=case.staff.manager,
-            created_at=self.at(requested, 9),
-        )
-        rows.add(episode)
+        if case.episode is not None:
+            episode = case.episode
+            requested, allocated, started, ended = case.dates
+            episode.status, episode.lead_practitioner, episode.lead_agency = case.stage, case.lead, case.lead_agency
+            episode.allocated_at = self.at(allocated, 15)
+            episode.allocated_by = case.lead if case.lead_agency else case.staff.manager
+            rows.update(episode)
+        else:
+            started, ended = self._timeline(case)
+            allocated = started - timedelta(days=self.rng.randint(7, 18)) if case.stage in WITH_PLAN else started
+            requested = allocated - timedelta(days=self.rng.randint(1, 5))
+            partner_led = case.lead_agency is not None
+            episode = Episode(
+                family=case.family,
+                local_area_team_id=case.family.local_area_team_id,
+                route=Episode.Route.PARTNER,
+                pathway=case.pathway,
+                level=self.rng.choice([2, 2, 3] if partner_led else [2, 3, 3]),
+                status=case.stage,
+                lead_practitioner=case.lead,
+                lead_agency=case.lead_agency,
+                requested_at=self.at(requested, 9),
+                allocated_at=self.at(allocated, 15 if not partner_led else 9),
+                allocated_by=case.lead if partner_led else case.staff.manager,
+                created_at=self.at(requested, 9),
+            )
+            rows.add(episode)
         end = ended or self.today
+        partners.assessment_build(
+            rows,
+            case,
+            episode,
+            members,
+            requested=requested,
+            allocated=allocated,
+            started=started,
+            today=self.today,
+            at=self.at,
+        )
         self._notes_build(rows, case, episode, people, allocated, end)
         if case.stage not in WITH_PLAN:
             return
@@ -153,6 +175,9 @@ class Builder:
                     role=partner.job_title,
                     invited_by=case.lead,
                     created_at=self.at(started - timedelta(days=3)),
+                    # A closed episode's team left when it closed, as the closure service does.
+                    status=TafMember.Status.LEFT if case.stage == CLOSED else TafMember.Status.ACTIVE,
+                    left_on=end if case.stage == CLOSED else None,
                 )
             )
         held = [self._meeting(rows, case, episode, people, TafMeeting.Kind.INITIAL, started)]

@@ -1,11 +1,12 @@
-"""Who sees what in the demo beyond their team (partner grants, a restricted family's allow-list), and a few MASH
-contacts at each stage of the front door."""
+"""Who sees what in the demo beyond their team (partner grants, a restricted family's allow-list), a year of decided
+MASH contacts (`mash_history`), and a few current contacts at each stage of the front door."""
 
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from cases.demo.mash_history import mash_history_load
 from cases.demo.staff import demo_email
 from cases.models import Family
 from cases.services import family_access_grant, family_restricted_allow
@@ -40,13 +41,15 @@ def _front_door_candidates(families: list[Family]):
 
 @transaction.atomic
 def front_door_load(families: list[Family], users: dict[str, User]) -> None:
-    """A few contacts at each stage, so the MASH inbox, the allocation queue and My referrals have work in them."""
+    """A year of decided contacts, then a few current ones at each stage, so the MASH inbox, the allocation queue
+    and My referrals have work in them and the front door's indicators have a history."""
     from referrals import services as front_door
 
     screener, manager = users[demo_email("mash.screener")], users[demo_email("mash.manager")]
+    current = [family for _, family in zip(range(FRONT_DOOR_CONTACTS), _front_door_candidates(families), strict=False)]
+    mash_history_load(families, users, current={family.pk for family in current})
     now = timezone.now()
-    candidates = _front_door_candidates(families)
-    for index, family in zip(range(FRONT_DOOR_CONTACTS), candidates, strict=False):
+    for index, family in enumerate(current):
         children = [m.person for m in family.members.filter(role="child").select_related("person")]
         contact = front_door.contact_record(
             user=users[demo_email("cfs", family.local_area_team.slug)],
