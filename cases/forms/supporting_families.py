@@ -136,6 +136,7 @@ class ReturnForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = gov_form_helper(Field.text("quarter", field_width=10), Field.radios("format", inline=True))
+        self.helper.disable_csrf = True  # a GET form: a token would end up in the address and the logs
 
     def clean_quarter(self):
         quarter = self.cleaned_data["quarter"]

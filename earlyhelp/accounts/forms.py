@@ -23,6 +23,7 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = "Enter your password"
         self.fields["password"].widget.attrs["autocomplete"] = "current-password"
         self.helper = FormHelper()
+        self.helper.form_tag = False  # the page writes the <form> (with its action and the next address)
         self.helper.label_size = Size.SMALL
         self.helper.layout = Layout(
             Field.text("username", field_width=20),

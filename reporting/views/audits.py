@@ -64,7 +64,8 @@ def case_audit_new(request: HttpRequest, uuid) -> HttpResponse:
         raise Http404("No such family")
     kind = request.GET.get("kind", "")
     if kind not in CaseAudit.Kind.values:
-        kind_form = CaseAuditKindForm(request.GET if "kind" in request.GET else None)
+        # The page's hidden "step" says the question was asked, so no answer is an error, not a fresh page.
+        kind_form = CaseAuditKindForm(request.GET if "step" in request.GET else None)
         kind_form.is_valid()
         return render(request, "reporting/audits/choose_kind.html", {"family": family, "form": kind_form})
     form = CaseAuditForm(

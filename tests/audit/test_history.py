@@ -18,7 +18,7 @@ NOT_TRACKED = {
     "audit.AccessEvent": "append-only itself, and chained",
     "audit.AccessChainHead": "a lock row, not a record",
     "consent.DisclosureLog": "a log written once by services and never edited",
-    "reporting.IndicatorSnapshot": "figures derived from the records, replaced whole by the monthly job; no personal data",
+    "reporting.IndicatorSnapshot": "derived figures, replaced whole by the monthly job; no personal data",
 }
 
 

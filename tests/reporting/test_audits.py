@@ -124,6 +124,13 @@ def test_case_audit_new_asks_for_the_kind_first(lat_manager_client, work):
     assert "Sessions recorded within 2 working days" in page and "The voice of the child" not in page
 
 
+def test_case_audit_new_says_what_is_missing_when_continued_without_a_kind(lat_manager_client, work):
+    page = lat_manager_client.get(new_url(work["family"]) + "?step=kind").content.decode()
+    assert "There is a problem" in page and "Choose what kind of work you are auditing" in page
+    get_form = page[page.index('<form method="get"') :].split("</form>", 1)[0]
+    assert "csrfmiddlewaretoken" not in get_form  # the token would go into the address
+
+
 def test_case_audit_new_requires_every_answer_a_grade_and_comments(lat_manager_client, cfs_worker_user, work):
     data = posted(work, cfs_worker_user, DW, comments="  ")
     del data["check_child_seen"], data["grade"]

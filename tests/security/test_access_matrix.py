@@ -6,6 +6,7 @@ docs/permissions.md: 302 to sign in for anonymous users, 403 for a role without 
 permission, 404 for a record outside the persona's scope, and 200 otherwise.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -594,6 +595,10 @@ def test_access_matrix_get(name, world):
             expected = expected_status(entry, persona, scope, name)
             if response.status_code != expected:
                 mismatches.append(f"{persona} on {scope or '-'}: got {response.status_code}, expected {expected}")
+            if _has_nested_form(response):
+                mismatches.append(f"{persona} on {scope or '-'}: a <form> inside another <form>")
+            if _get_form_carries_a_token(response):
+                mismatches.append(f"{persona} on {scope or '-'}: a GET form sends the CSRF token in the address")
             location = response.get("Location", "")
             if (
                 expected == 302
@@ -602,6 +607,28 @@ def test_access_matrix_get(name, world):
             ):
                 mismatches.append(f"{persona} on {scope or '-'}: redirected to {location}, not to sign in")
     assert not mismatches, "\n".join(mismatches)
+
+
+def _has_nested_form(response) -> bool:
+    """Whether an HTML page opens a form inside another (browsers drop the inner one: its fields and token go
+    with the outer form)."""
+    if not response.get("Content-Type", "").startswith("text/html") or response.streaming:
+        return False
+    depth = 0
+    for tag in re.findall(r"<(/?)form[\s>]", response.content.decode()):
+        depth += -1 if tag else 1
+        if depth > 1:
+            return True
+    return False
+
+
+def _get_form_carries_a_token(response) -> bool:
+    """Whether a form submitted by GET holds the CSRF token, which would then be written into the address, the
+    browser's history and the server's logs."""
+    if not response.get("Content-Type", "").startswith("text/html") or response.streaming:
+        return False
+    forms = re.findall(r"<form\b[^>]*>.*?</form>", response.content.decode(), flags=re.S)
+    return any('method="get"' in form.split(">", 1)[0] and "csrfmiddlewaretoken" in form for form in forms)
 
 
 def _snapshot() -> dict:
