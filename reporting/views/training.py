@@ -72,9 +72,11 @@ def training_import(request: HttpRequest) -> HttpResponse:
         except training.TrainingImportError as refusal:
             form.add_error("file", str(refusal))
         else:
-            messages.success(
-                request, f"{result.imported} training record{'s' if result.imported != 1 else ''} imported."
-            )
+            if result.imported:
+                plural = "s" if result.imported != 1 else ""
+                messages.success(request, f"{result.imported} training record{plural} imported.")
+            else:
+                messages.warning(request, "No training records were imported: the reasons are listed below.")
             return render(request, "reporting/training/import_result.html", {"result": result})
     context = {"form": form, "columns": training.COLUMNS, "courses": training.Course.choices}
     return render(request, "reporting/training/import.html", context)

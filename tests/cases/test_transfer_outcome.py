@@ -285,8 +285,8 @@ def test_seed_social_care_outcomes_steps_up_demo_families_with_their_outcomes():
     assert "4 families stepped up to children's social care, 3 with the outcome recorded" in output.getvalue()
     again = seed_social_care_outcomes(today=timezone.localdate())
     assert again == "Step-ups to children's social care already in the demo data; none added"
-    step_ups = Transfer.objects.filter(direction="step_up").order_by("created_at")
+    step_ups = Transfer.objects.filter(external_reference__startswith="CSC-DEMO-").order_by("created_at")
     assert [t.social_care_outcome for t in step_ups] == ["nfa", "cin", "cp", ""]
     assert all(t.outcome_recorded_by.email.startswith("manager.") for t in step_ups[:3])
     assert all(t.outcome_on >= timezone.localdate(t.created_at) for t in step_ups[:3])
-    assert Episode.objects.filter(status=Episode.Status.STEPPED_UP).count() == 4
+    assert Episode.objects.filter(transfers__in=step_ups, status=Episode.Status.STEPPED_UP).count() == 4

@@ -66,6 +66,14 @@ def test_navigation_offers_my_actions_to_those_who_see_families(analyst_client, 
     assert link not in analyst_client.get(reverse("core:home")).content.decode()
 
 
+def test_home_points_each_role_to_its_reports(analyst_client, sf_officer_client, cfs_worker_client):
+    analyst = analyst_client.get(reverse("core:home")).content.decode()
+    for name in ("reporting:dashboard", "reporting:annex_a", "reporting:training"):
+        assert f'href="{reverse(name)}"' in analyst
+    assert f'href="{reverse("cases:sf_list")}"' in sf_officer_client.get(reverse("core:home")).content.decode()
+    assert "Measuring the difference" not in cfs_worker_client.get(reverse("core:home")).content.decode()
+
+
 def test_anonymous_users_are_sent_to_sign_in():
     response = Client().get(reverse("core:home"))
     assert response.status_code == 302

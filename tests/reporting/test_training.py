@@ -197,6 +197,13 @@ def test_training_import_refuses_a_file_it_cannot_read(analyst_client, lats, con
     assert not TrainingRecord.objects.exists()
 
 
+def test_training_import_with_every_row_refused_warns_rather_than_congratulates(analyst_client, lats):
+    page = page_of(import_file(analyst_client, csv_of("Ann Able,not-an-address,,,neglect,,2026-02-01")))
+    assert "No training records were imported: the reasons are listed below." in page
+    assert "govuk-notification-banner--success" not in page
+    assert not TrainingRecord.objects.exists()
+
+
 def test_training_import_refuses_a_file_over_2_mb(analyst_client, lats):
     row = "Ann Able,ann@example.org,,,neglect,,2026-02-01\r\n"
     content = csv_of() + row * (2 * 1024 * 1024 // len(row) + 1)
