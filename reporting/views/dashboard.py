@@ -148,8 +148,11 @@ def _download_row(series: Series, point: Point, *, area: str, hidden: Hidden) ->
     if figure is None:
         return [*row, "", "", "", "not recorded"]
     numerator = SUPPRESSED if hidden.numerator else figure.numerator
-    denominator = "" if figure.denominator is None else SUPPRESSED if hidden.denominator else figure.denominator
-    shown = SUPPRESSED if hidden.any else "" if point.value is None else point.value
+    # A count has no denominator; a rate or an average over nothing has 0, not an empty cell.
+    rate_denominator = SUPPRESSED if hidden.denominator else figure.denominator or 0
+    denominator = "" if indicator.unit == "count" else rate_denominator
+    value = int(point.value) if indicator.unit == "count" and point.value is not None else point.value
+    shown = SUPPRESSED if hidden.any else "" if value is None else value
     return [*row, numerator, denominator, shown, _source(point)]
 
 

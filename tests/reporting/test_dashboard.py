@@ -238,6 +238,9 @@ def test_dashboard_download_csv_has_a_row_per_indicator_per_month_with_small_num
         "snapshot",
     ]
     assert rows_for(rows, "g", month.preceding())[5:] == ["", "", "", "not recorded"]
+    # Counts are whole numbers; a rate over no cases has a denominator of 0, not an empty cell.
+    assert rows_for(rows, "k", month)[5:8] == ["0", "", "0"]
+    assert rows_for(rows, "c", month)[5:8] == ["0", "0", ""]
     event = AccessEvent.objects.get(action="export")
     assert event.user == analyst_user
     assert event.object_uuid == lats["tang-hall"].uuid
