@@ -115,8 +115,8 @@ def _families_this_month(teams, count: int, *, start: int) -> None:
     worker = UserFactory(full_name="Wyn Benchmark", email=f"wyn.bench{start}@example.org")
     for number in range(start, start + count):
         team = teams[number % len(teams)]
-        family = FamilyFactory(reference=f"EH-BENCH{number:05d}", name="Benchmark", local_area_team=team)
-        contact = ContactFactory(family=family, referrer_user=worker, reference=f"MC-BENCH{number:05d}")
+        family = FamilyFactory(reference=f"EH-B{number:07d}", name="Benchmark", local_area_team=team)
+        contact = ContactFactory(family=family, referrer_user=worker, reference=f"MC-B{number:07d}")
         MashDecision.objects.create(
             contact=contact,
             level=3,
