@@ -92,6 +92,15 @@ ROLE_USERS = [
         None,
     ),
     (
+        perms.SF_OFFICER,
+        "sf.validator",
+        "Val Checker",
+        "Supporting Families officer",
+        "City of York Council",
+        "Supporting Families",
+        None,
+    ),
+    (
         perms.PERFORMANCE_ANALYST,
         "analyst",
         "Ari Analyst",

@@ -88,7 +88,7 @@ def registration_list(*, user, status: str = "") -> QuerySet[Registration]:
     """The officer's list: registrations `user` may see, with their team and how many headlines, newest first."""
     registrations = (
         registrations_visible_to(user)
-        .select_related("family", "family__local_area_team")
+        .select_related("family", "family__local_area_team", "episode")
         .annotate(headline_count=Count("needs"))
     )
     if status:
@@ -300,20 +300,46 @@ def not_achieved_problem(needs) -> str:
     return "Every need recorded was resolved and none is recorded as not lasting, so the outcome can still be achieved"
 
 
-def next_step(registration: Registration) -> str:
-    """What the programme needs next, in a few words, from the registration's own fields (no queries)."""
-    steps = {
-        Status.IDENTIFIED: "Record needs, assessment, plan and lead; then mark eligible",
-        Status.ELIGIBLE: "Mark as working with the family",
-        Status.WORKING: "Mark closed when early help closes",
-        Status.CLOSED: "Sustainment check starts",
-        Status.CLAIM_READY: "Validate the claim (a second person)",
-        Status.VALIDATED: "Record the claim",
-    }
-    if registration.status == Status.SUSTAINING:
+def next_step(registration: Registration, needs=None, *, today: date | None = None) -> str:
+    """What the programme needs next, from the registration's real state and the same rules the services apply: its
+    needs (or, on the list, its `headline_count`), its episode and its dates. No queries when the episode is loaded."""
+    today = today or timezone.localdate()
+    status = registration.status
+    episode = registration.episode
+    if status == Status.IDENTIFIED:
+        problems = _eligibility_problems_counted(registration, needs)
+        return f"{'. '.join(problems)}; then mark as eligible" if problems else "Mark as eligible"
+    if status == Status.ELIGIBLE:
+        if episode is not None and episode.status in Episode.WORKING:
+            return "Mark as working with the family"
+        if episode is not None and episode.status in EPISODE_ENDED:
+            return "The family's early help has ended: withdraw the registration or choose a plan under way"
+        return "Wait for the family's early help to be under way; then mark as working with the family"
+    if status == Status.WORKING:
+        if episode is not None and episode.status in EPISODE_ENDED:
+            return "Record that early help closed"
+        return "Wait for the early help to end; then record that it closed"
+    if status == Status.CLOSED:
+        return "Nothing: the six months of sustainment start overnight"
+    if status == Status.SUSTAINING:
         until = registration.sustain_until
-        return f"Check outcomes lasted on or after {until:%-d %b %Y}" if until else "Check outcomes lasted"
-    return steps.get(registration.status, "None")
+        if until is not None and until > today:
+            return f"Check the outcomes lasted on or after {until:%-d %B %Y}"
+        if needs is not None and not claim_ready_problems(registration, needs):
+            return "Mark as claim ready"
+        return "Check the outcomes lasted; then mark as claim ready"
+    if status == Status.CLAIM_READY:
+        return "Validate the claim (someone who took no part)"
+    if status == Status.VALIDATED:
+        return "Record the claim reference"
+    return "None: the registration has ended"
+
+
+def _eligibility_problems_counted(registration: Registration, needs) -> list[str]:
+    if needs is not None:
+        return eligibility_problems(registration, needs)
+    count = getattr(registration, "headline_count", 0)
+    return eligibility_problems(registration, [SupportingFamiliesNeed(headline=str(n)) for n in range(count)])
 
 
 def sf_officers() -> QuerySet:

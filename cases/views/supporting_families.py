@@ -65,10 +65,16 @@ def sf_list(request: HttpRequest) -> HttpResponse:
 @permission_required(perms.REGISTER_SUPPORTING_FAMILIES, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def sf_register(request: HttpRequest, uuid) -> HttpResponse:
-    """The family's Supporting Families page: register it, or change the open registration's lead practitioner,
-    assessment and plan."""
+    """The family's Supporting Families page: register it; a family already registered is taken to its registration,
+    whose details (lead practitioner, assessment and plan) change here only when asked for with ?change=1."""
     family = family_get(user=request.user, uuid=uuid)
     registration = selectors.registration_open_for(family=family)
+    visible = (
+        registration is not None
+        and selectors.registrations_visible_to(request.user).filter(pk=registration.pk).exists()
+    )
+    if request.method == "GET" and visible and request.GET.get("change") != "1":
+        return redirect("cases:sf_detail", uuid=registration.uuid)
     initial = _details(registration) if registration else None
     form = RegistrationForm(request.POST if request.method == "POST" else None, family=family, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -120,7 +126,7 @@ def _detail_context(request: HttpRequest, registration, *, move_form=None) -> di
         "claim_problems": selectors.claim_ready_problems(registration, needs)
         if registration.status in (Status.SUSTAINING, Status.CLAIM_READY)
         else [],
-        "next_step": selectors.next_step(registration),
+        "next_step": selectors.next_step(registration, needs),
         "data_matching_consent": selectors.data_matching_consent(family=family),
         "moves": moves if request.user.has_perm(perms.MANAGE_SUPPORTING_FAMILIES) else [],
         "move_form": move_form,

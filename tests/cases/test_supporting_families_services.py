@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from cases.models.supporting_families import Headline, SupportingFamiliesRegistration
 from cases.selectors import supporting_families as selectors
+from cases.selectors.episodes import add_months
 from cases.services import supporting_families as services
 from cases.tasks import supporting_families_sustain_task
 from consent.models import ConsentRecord
@@ -617,21 +618,114 @@ def test_sweep_is_scheduled_daily_before_the_working_day():
     assert entry["schedule"].hour == {5} and entry["schedule"].minute == {45}
 
 
-def test_seed_supporting_families_registers_demo_families_at_each_stage_once():
+def _seed_demo(families: int) -> str:
     import io
 
     from django.core.management import call_command
+
+    output = io.StringIO()
+    call_command("seed_demo", families=families, seed=5, stdout=output)
+    return output.getvalue()
+
+
+def _demo_dates_follow_the_casework(today: date) -> None:
+    """Registered as the episode began (before its plan was agreed), closed when it ended, six months of sustainment,
+    outcomes checked, validated and claimed after them, by an officer who took no part."""
+    registrations = SupportingFamiliesRegistration.objects.select_related("episode", "plan", "validated_by")
+    for registration in registrations:
+        episode = registration.episode
+        assert episode.requested_at.date() <= registration.registered_on <= today
+        assert registration.plan.agreed_on is None or registration.registered_on <= registration.plan.agreed_on
+        assert set(registration.needs.values_list("identified_on", flat=True)) == {registration.registered_on}
+        if registration.status in (Status.IDENTIFIED, Status.ELIGIBLE, Status.WORKING):
+            assert registration.closed_on is None
+            continue
+        assert registration.closed_on == selectors.episode_ended_on(episode)
+        assert registration.registered_on < registration.closed_on
+        assert registration.sustain_until == add_months(registration.closed_on, 6)
+        if registration.status == Status.SUSTAINING:
+            assert registration.sustain_until > today
+            continue
+        assert registration.sustain_until <= min(registration.needs.values_list("sustained_checked_on", flat=True))
+        if registration.status in (Status.VALIDATED, Status.CLAIMED):
+            assert registration.sustain_until < registration.validated_on <= today
+            assert registration.validated_by.email == "sf.validator@example.org"
+        if registration.status == Status.CLAIMED:
+            assert registration.validated_on < registration.claimed_on <= today
+            assert registration.claim_reference
+
+
+def test_seed_supporting_families_registers_demo_families_at_each_stage_once():
     from django.utils import timezone
 
     from cases.supporting_families_demo import seed_supporting_families
 
-    output = io.StringIO()
-    call_command("seed_demo", families=30, seed=5, stdout=output)
+    output = _seed_demo(60)  # the demo's default size
     made = SupportingFamiliesRegistration.objects.count()
     assert made > 0
-    assert f"Supporting Families: {made} demo families registered, from identified to claimed" in output.getvalue()
+    assert f"Supporting Families: {made} demo families registered (" in output
     statuses = set(SupportingFamiliesRegistration.objects.values_list("status", flat=True))
-    assert statuses == {"identified", "eligible", "working", "sustaining", "claim_ready", "claimed"}
-    assert SupportingFamiliesRegistration.objects.filter(status=Status.CLAIMED).exclude(claim_reference="").exists()
+    assert statuses == {"identified", "eligible", "working", "sustaining", "claim_ready", "validated", "claimed"}
+    _demo_dates_follow_the_casework(timezone.localdate())
     assert seed_supporting_families(today=timezone.localdate()).startswith("Supporting Families: 0 demo families")
     assert SupportingFamiliesRegistration.objects.count() == made
+
+
+def test_seed_supporting_families_small_demo_has_every_stage_its_dates_allow():
+    """With 30 families no episode closed six months ago, so no claim is under way; every other stage is there."""
+    from django.utils import timezone
+
+    _seed_demo(30)
+    statuses = set(SupportingFamiliesRegistration.objects.values_list("status", flat=True))
+    assert {"identified", "eligible", "working", "sustaining"} <= statuses
+    _demo_dates_follow_the_casework(timezone.localdate())
+
+
+# --- The next step -----------------------------------------------------------------------------------------------
+
+
+def next_step(registration) -> str:
+    registration = SupportingFamiliesRegistration.objects.select_related("episode").get(pk=registration.pk)
+    return selectors.next_step(registration, list(registration.needs.all()))
+
+
+def test_next_step_identified_says_what_is_missing_then_mark_eligible(own_family, cfs_worker_user):
+    registration = register(own_family, cfs_worker_user, headlines=THREE[:2], complete=False)
+    step = next_step(registration)
+    assert step.startswith("Record needs under at least 3 headlines (there are 2). Choose the family's whole-family")
+    assert step.endswith("; then mark as eligible")
+    complete = register(FamilyFactory(local_area_team=own_family.local_area_team), cfs_worker_user)
+    assert next_step(complete) == "Mark as eligible"
+
+
+def test_next_step_list_uses_the_headline_count(own_family, cfs_worker_user, sf_officer_user):
+    register(own_family, cfs_worker_user)
+    row = selectors.registration_list(user=sf_officer_user).get()
+    assert selectors.next_step(row) == "Mark as eligible"
+
+
+def test_next_step_eligible_working_closed_follow_the_episode(own_family, cfs_worker_user, sf_officer_user):
+    registration = move(register(own_family, cfs_worker_user), Status.ELIGIBLE, sf_officer_user)
+    assert next_step(registration) == "Mark as working with the family"
+    registration = move(registration, Status.WORKING, sf_officer_user)
+    assert next_step(registration) == "Wait for the early help to end; then record that it closed"
+    episode_end(registration)
+    assert next_step(registration) == "Record that early help closed"
+    registration = move(registration, Status.CLOSED, sf_officer_user)
+    assert next_step(registration) == "Nothing: the six months of sustainment start overnight"
+
+
+def test_next_step_sustaining_claim_ready_validated_claimed(own_family, cfs_worker_user, sf_officer_user, validator):
+    with at(date(2026, 2, 2)):
+        registration = moved_to(register(own_family, cfs_worker_user), Status.SUSTAINING, sf_officer_user)
+        assert next_step(registration) == "Check the outcomes lasted on or after 2 August 2026"
+    with at(date(2026, 8, 3)):
+        assert next_step(registration) == "Check the outcomes lasted; then mark as claim ready"
+        resolve_all(registration, sf_officer_user, achieved_on=date(2026, 1, 20), checked_on=date(2026, 8, 3))
+        assert next_step(registration) == "Mark as claim ready"
+        registration = move(registration, Status.CLAIM_READY, sf_officer_user)
+        assert next_step(registration) == "Validate the claim (someone who took no part)"
+        registration = move(registration, Status.VALIDATED, validator)
+        assert next_step(registration) == "Record the claim reference"
+        registration = move(registration, Status.CLAIMED, sf_officer_user, claim_reference="SF-1")
+        assert next_step(registration) == "None: the registration has ended"

@@ -76,14 +76,36 @@ def test_sf_register_refuses_another_familys_plan_with_an_error_summary(
     assert not SupportingFamiliesRegistration.objects.exists()
 
 
-def test_sf_register_for_a_registered_family_changes_its_details(cfs_worker_client, cfs_worker_user, own_family):
+def test_sf_register_for_a_registered_family_opens_its_registration(cfs_worker_client, cfs_worker_user, own_family):
     registration = register(own_family, cfs_worker_user, complete=False)
-    assert "Change the Supporting Families details" in page_of(cfs_worker_client.get(url("sf_register", own_family)))
-    response = cfs_worker_client.post(url("sf_register", own_family), {"lead_practitioner": cfs_worker_user.pk})
+    response = cfs_worker_client.get(url("sf_register", own_family))
+    assert response.status_code == 302
+    assert response["Location"] == url("sf_detail", registration)
+    page = page_of(cfs_worker_client.get(url("sf_detail", registration)))
+    assert f"{url('sf_register', own_family)}?change=1" in page
+    assert "Change the lead practitioner, assessment or plan" in page
+
+
+def test_sf_register_change_link_changes_the_registrations_details(cfs_worker_client, cfs_worker_user, own_family):
+    registration = register(own_family, cfs_worker_user, complete=False)
+    page = page_of(cfs_worker_client.get(f"{url('sf_register', own_family)}?change=1"))
+    assert "Change the registration" in page
+    assert "Save changes" in page
+    assert "Register with Supporting Families" not in page
+    response = cfs_worker_client.post(
+        f"{url('sf_register', own_family)}?change=1", {"lead_practitioner": cfs_worker_user.pk}
+    )
+    assert response["Location"] == url("sf_detail", registration)
     assert messages_of(response) == ["Lead practitioner, assessment and plan saved."]
     registration.refresh_from_db()
     assert registration.lead_practitioner == cfs_worker_user
     assert SupportingFamiliesRegistration.objects.count() == 1
+
+
+def test_sf_register_for_an_unregistered_family_offers_registering(cfs_worker_client, own_family):
+    page = page_of(cfs_worker_client.get(url("sf_register", own_family)))
+    assert "Register with Supporting Families" in page
+    assert "Register the family" in page
 
 
 def test_sf_register_is_404_for_another_team_and_restricted_families(
