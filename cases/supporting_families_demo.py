@@ -31,7 +31,7 @@ EVIDENCE_PREFIX = "Synthetic demo:"
 NEEDS = [
     (Headline.EDUCATION, f"{EVIDENCE_PREFIX} school attendance below 90% over two terms."),
     (Headline.HOUSING, f"{EVIDENCE_PREFIX} rent arrears and a notice seeking possession."),
-    (Headline.FINANCIAL, f"{EVIDENCE_PREFIX} problem debt and no budgeting support."),
+    (Headline.FINANCES, f"{EVIDENCE_PREFIX} problem debt and no budgeting support."),
     (Headline.RELATIONSHIPS, f"{EVIDENCE_PREFIX} frequent conflict between the parents affecting the children."),
 ]
 # After the six months: the officer checks the outcomes, a second officer validates, then the claim is made.

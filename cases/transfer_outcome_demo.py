@@ -4,6 +4,7 @@ their managers recorded. Uses the families, episodes and users `seed_demo` alrea
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from cases.demo.staff import demo_email
 from cases.models import Episode, SocialCareOutcome, Transfer
@@ -51,7 +52,9 @@ def seed_social_care_outcomes(*, today: date) -> str:
             reason="Synthetic demo: worries about the children's safety grew despite the plan.",
             external_reference=f"CSC-DEMO-{index + 1:03d}",
         )
-        stepped_up_on = today - timedelta(weeks=3 * (len(episodes) - index))
+        # One every three weeks, but never before the episode's own work began.
+        began = timezone.localdate(episode.allocated_at or episode.requested_at)
+        stepped_up_on = min(max(today - timedelta(weeks=3 * (len(episodes) - index)), began + timedelta(days=7)), today)
         # Back-dated so the outcomes fall in earlier months of the dashboard (a demo shortcut, not a service rule).
         Transfer.objects.filter(pk=transfer.pk).update(
             created_at=transfer.created_at - (today - stepped_up_on), reference_recorded_at=transfer.created_at

@@ -10,7 +10,7 @@ from django.utils import timezone
 from cases.models import NAME_MAX
 from consent.models import ConsentRecord
 from earlyhelp.core.codes import LevelOfNeed
-from earlyhelp.core.forms import GovDateField, ModelChoicesField, gov_form_helper, gov_text_field
+from earlyhelp.core.forms import GovDateField, ModelChoicesField, gov_form_helper, gov_text_field, query_form_helper
 from earlyhelp.core.validators import validate_postcode
 from locality.models import Agency
 from referrals.models import ConcernFlag, Contact, ContactSource, MashDecision, Rag
@@ -299,7 +299,7 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = gov_form_helper(
+        self.helper = query_form_helper(
             Field.select("status"),
             Field.select("rag"),
             Field.select("source"),

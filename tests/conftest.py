@@ -66,6 +66,23 @@ def _eager_celery():
 
 
 @pytest.fixture
+def york_reference_data(db):
+    """York's reference data, as its data migrations make it: a browser test's live server empties every table after
+    it, so a later test that needs the real teams, wards, postcode districts, need categories, lawful basis and
+    privacy notice (seed_demo, for one) puts them back first. Each migration's function adds only what is missing."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in (
+        ("locality.migrations.0002_york_local_area_teams", "add_teams"),
+        ("locality.migrations.0005_need_categories", "add_categories"),
+        ("consent.migrations.0002_lawful_basis_and_first_privacy_notice", "add"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture
 def lats(db):
     """York's three Local Area Teams, with their groups and permissions in place."""
     teams = {slug: LocalAreaTeamFactory(slug=slug) for slug in ("tang-hall", "hob-moor", "clifton")}

@@ -7,7 +7,7 @@ from django import forms
 from cases.models import CaseNote
 from cases.selectors.chronology import EntryType
 from cases.services.notes import note_problems
-from earlyhelp.core.forms import GovDateField, ModelChoicesField, gov_form_helper, gov_text_field
+from earlyhelp.core.forms import GovDateField, ModelChoicesField, gov_form_helper, gov_text_field, query_form_helper
 
 NOTE_MAX = 100_000
 REASON_MAX = 300
@@ -124,7 +124,7 @@ class NoteFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = gov_form_helper(Field.select("kind"))
+        self.helper = query_form_helper(Field.select("kind"))
 
 
 ORDER_CHOICES = [("oldest", "Oldest first"), ("newest", "Newest first")]
@@ -153,7 +153,7 @@ class ChronologyFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.people = {str(person.uuid): person for person in people}
         self.fields["person"].choices = [("", "Everyone"), *((key, p.full_name) for key, p in self.people.items())]
-        self.helper = gov_form_helper(
+        self.helper = query_form_helper(
             Field.checkboxes("types", legend_size=Size.SMALL, small=True),
             Field.select("person"),
             Field.radios("order", legend_size=Size.SMALL, inline=True, small=True),

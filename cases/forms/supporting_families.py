@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cases.models.supporting_families import Headline, SupportingFamiliesRegistration
 from cases.selectors import supporting_families as selectors
-from earlyhelp.core.forms import GovDateField, gov_form_helper, gov_text_field
+from earlyhelp.core.forms import GovDateField, gov_form_helper, gov_text_field, query_form_helper
 
 SMALL_LEGEND = {"legend_size": Size.for_legend(Size.SMALL)}
 
@@ -135,8 +135,7 @@ class ReturnForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = gov_form_helper(Field.text("quarter", field_width=10), Field.radios("format", inline=True))
-        self.helper.disable_csrf = True  # a GET form: a token would end up in the address and the logs
+        self.helper = query_form_helper(Field.text("quarter", field_width=10), Field.radios("format", inline=True))
 
     def clean_quarter(self):
         quarter = self.cleaned_data["quarter"]

@@ -3,7 +3,7 @@
 from crispy_forms_gds.layout import Field
 from django import forms
 
-from earlyhelp.core.forms import gov_form_helper
+from earlyhelp.core.forms import query_form_helper
 
 WORKER_MESSAGE = "Choose a worker from the list"
 
@@ -18,7 +18,7 @@ class WorkerFilterForm(forms.Form):
         field = self.fields["worker"]
         field.choices = [("", "Everyone"), *((worker.pk, worker.full_name) for worker in workers)]
         field.error_messages["invalid_choice"] = WORKER_MESSAGE
-        self.helper = gov_form_helper(Field.select("worker"))
+        self.helper = query_form_helper(Field.select("worker"))
 
 
 class TeamTaskFilterForm(WorkerFilterForm):
@@ -26,4 +26,4 @@ class TeamTaskFilterForm(WorkerFilterForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = gov_form_helper(Field.select("worker"), Field.checkbox("overdue"))
+        self.helper = query_form_helper(Field.select("worker"), Field.checkbox("overdue"))

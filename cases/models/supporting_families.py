@@ -6,22 +6,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cases.models.families import Family
+from earlyhelp.core.codes import SupportingFamiliesHeadline
 from earlyhelp.core.models import DomainModel
 
-
-class Headline(models.TextChoices):
-    """The programme's ten headline outcome areas."""
-
-    EDUCATION = "education", "Getting a good education"
-    EARLY_YEARS = "early_years", "Good early years development"
-    HEALTH = "health", "Improved mental and physical health"
-    SUBSTANCE_USE = "substance_use", "Promoting recovery and reducing harm from substance use"
-    RELATIONSHIPS = "relationships", "Improved family relationships"
-    SAFE_FROM_ABUSE = "safe_from_abuse", "Children safe from abuse and exploitation"
-    CRIME = "crime", "Crime prevention and tackling crime"
-    DOMESTIC_ABUSE = "domestic_abuse", "Safe from domestic abuse"
-    HOUSING = "housing", "Secure housing"
-    FINANCIAL = "financial", "Financial stability"
+# The programme's ten headline outcome areas: the same codes as assessment needs and directory categories.
+Headline = SupportingFamiliesHeadline
 
 
 class SupportingFamiliesRegistration(DomainModel):

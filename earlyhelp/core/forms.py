@@ -84,6 +84,14 @@ def errors_from_validation(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def query_form_helper(*fields) -> FormHelper:
+    """`gov_form_helper` for a form sent by GET (a filter, a choice of period): no CSRF token, which would otherwise
+    be written into the address, the browser's history and the server's logs."""
+    helper = gov_form_helper(*fields)
+    helper.disable_csrf = True
+    return helper
+
+
 def gov_form_helper(*fields) -> FormHelper:
     """A crispy-forms-gds layout with small labels, for a form whose page writes its own <form> tag and button."""
     helper = FormHelper()

@@ -5,7 +5,7 @@ from datetime import date
 from crispy_forms_gds.layout import Field, Size
 from django import forms
 
-from earlyhelp.core.forms import gov_form_helper
+from earlyhelp.core.forms import query_form_helper
 from reporting.annex_a import LISTS, Window
 from reporting.exports import FORMATS
 from reporting.indicators import Period
@@ -54,12 +54,11 @@ class AnnexAForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["ending"].choices = _month_choices(today)
         self.fields["ending"].initial = f"{today:%Y-%m}"
-        self.helper = gov_form_helper(
+        self.helper = query_form_helper(
             Field.radios("annex_list", legend_size=Size.MEDIUM),
             Field.select("ending"),
             Field.radios("file_format", legend_size=Size.MEDIUM, small=True),
         )
-        self.helper.disable_csrf = True  # a GET form: a token would end up in the address and the logs
 
     def clean_ending(self) -> Window:
         year, month = (int(part) for part in self.cleaned_data["ending"].split("-"))

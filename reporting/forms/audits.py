@@ -4,7 +4,7 @@ choices come from the family's own records, so no other record's id gets through
 from crispy_forms_gds.layout import Field, Size
 from django import forms
 
-from earlyhelp.core.forms import gov_form_helper, gov_text_field
+from earlyhelp.core.forms import gov_form_helper, gov_text_field, query_form_helper
 from reporting.audits import ANSWERS, checklist_items
 from reporting.models import CaseAudit
 
@@ -32,8 +32,7 @@ class CaseAuditKindForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = gov_form_helper(Field.radios("kind", legend_size=Size.MEDIUM))
-        self.helper.disable_csrf = True  # a GET form: a token would end up in the address and the logs
+        self.helper = query_form_helper(Field.radios("kind", legend_size=Size.MEDIUM))
 
 
 class CaseAuditForm(forms.Form):
@@ -109,4 +108,4 @@ class CaseAuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.error_messages["invalid_choice"] = "Choose from the list"
-        self.helper = gov_form_helper(Field.select("kind"), Field.select("grade"))
+        self.helper = query_form_helper(Field.select("kind"), Field.select("grade"))

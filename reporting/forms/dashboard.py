@@ -7,7 +7,7 @@ from datetime import date
 from crispy_forms_gds.layout import Field
 from django import forms
 
-from earlyhelp.core.forms import gov_form_helper
+from earlyhelp.core.forms import query_form_helper
 from locality.models import LocalAreaTeam
 from reporting.indicators import Period
 from reporting.snapshots import FIRST_YEAR
@@ -49,8 +49,7 @@ class DashboardForm(forms.Form):
         team_field = self.fields["team"]
         team_field.choices = [("", "All of York"), *((team.slug, team.name) for team in teams)]
         team_field.error_messages["invalid_choice"] = "Choose all of York or a Local Area Team from the list"
-        self.helper = gov_form_helper(Field.select("period"), Field.select("team"))
-        self.helper.disable_csrf = True  # a GET form: a token would end up in the address and the download links
+        self.helper = query_form_helper(Field.select("period"), Field.select("team"))
 
     def clean_period(self) -> Period:
         text = self.cleaned_data["period"].strip()

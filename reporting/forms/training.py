@@ -4,7 +4,7 @@
 from crispy_forms_gds.layout import Field, Size
 from django import forms
 
-from earlyhelp.core.forms import GovDateField, gov_form_helper
+from earlyhelp.core.forms import GovDateField, gov_form_helper, query_form_helper
 from locality.models import Agency, LocalAreaTeam
 from reporting.models import TrainingRecord
 
@@ -83,7 +83,7 @@ class TrainingFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["course"].error_messages["invalid_choice"] = "Choose a course from the list"
-        self.helper = gov_form_helper(
+        self.helper = query_form_helper(
             Field.select("course"),
             Field.select("local_area_team"),
             Field("completed_from", context={"legend_size": Size.for_legend(Size.SMALL)}),

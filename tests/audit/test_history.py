@@ -76,7 +76,7 @@ def test_acting_as_records_the_service_account_outside_a_request(own_family):
     assert own_family.history.first().history_user == robot
 
 
-def test_seed_demo_command_writes_history_with_its_service_account():
+def test_seed_demo_command_writes_history_with_its_service_account(york_reference_data):
     call_command("seed_demo", families=3, seed=7, stdout=open("/dev/null", "w"))  # noqa: SIM115
     robot = service_account_get(name="seed-demo")
     assert Family.history.filter(history_user=robot).count() == 3

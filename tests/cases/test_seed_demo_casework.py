@@ -123,13 +123,13 @@ def _casework_history_is_written_by_its_service_account():
         assert not model.history.filter(~Q(history_user=robot)).exists()
 
 
-def test_seed_demo_plans_goals_and_actions_are_consistent():
+def test_seed_demo_plans_goals_and_actions_are_consistent(york_reference_data):
     _seed()
     _goals_rise_from_baseline_to_target_with_their_scaling()
     _plans_are_agreed_with_goals_and_actions_each_with_one_owner()
 
 
-def test_seed_demo_workers_and_managers_have_casework_to_do():
+def test_seed_demo_workers_and_managers_have_casework_to_do(york_reference_data):
     _seed()
     _child_and_family_support_worker_has_a_caseload()
     _closes_some_episodes_and_leaves_one_for_a_manager()
@@ -137,7 +137,7 @@ def test_seed_demo_workers_and_managers_have_casework_to_do():
     _reviews_are_due_and_some_overdue()
 
 
-def test_seed_demo_casework_respects_the_front_door_notes_consent_and_history():
+def test_seed_demo_casework_respects_the_front_door_notes_consent_and_history(york_reference_data):
     _seed()
     _keeps_mash_families_to_one_episode_and_waits_for_allocation()
     _notes_lock_and_one_is_amended()

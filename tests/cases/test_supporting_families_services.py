@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 YORK = ZoneInfo("Europe/London")
 Status = SupportingFamiliesRegistration.Status
-THREE = (Headline.EDUCATION, Headline.HOUSING, Headline.FINANCIAL)
+THREE = (Headline.EDUCATION, Headline.HOUSING, Headline.FINANCES)
 
 
 def at(day: date):
@@ -655,7 +655,7 @@ def _demo_dates_follow_the_casework(today: date) -> None:
             assert registration.claim_reference
 
 
-def test_seed_supporting_families_registers_demo_families_at_each_stage_once():
+def test_seed_supporting_families_registers_demo_families_at_each_stage_once(york_reference_data):
     from django.utils import timezone
 
     from cases.supporting_families_demo import seed_supporting_families
@@ -671,7 +671,7 @@ def test_seed_supporting_families_registers_demo_families_at_each_stage_once():
     assert SupportingFamiliesRegistration.objects.count() == made
 
 
-def test_seed_supporting_families_small_demo_has_every_stage_its_dates_allow():
+def test_seed_supporting_families_small_demo_has_every_stage_its_dates_allow(york_reference_data):
     """With 30 families no episode closed six months ago, so no claim is under way; every other stage is there."""
     from django.utils import timezone
 

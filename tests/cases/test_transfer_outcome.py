@@ -279,14 +279,19 @@ def test_transfer_outcome_view_mash_manager_and_a_restricted_contact(
 # Demo data ------------------------------------------------------------------------------------------------------
 
 
-def test_seed_social_care_outcomes_steps_up_demo_families_with_their_outcomes():
+def test_seed_social_care_outcomes_steps_up_demo_families_with_their_outcomes(york_reference_data):
     output = io.StringIO()
     call_command("seed_demo", families=30, seed=5, stdout=output)
     assert "4 families stepped up to children's social care, 3 with the outcome recorded" in output.getvalue()
     again = seed_social_care_outcomes(today=timezone.localdate())
     assert again == "Step-ups to children's social care already in the demo data; none added"
-    step_ups = Transfer.objects.filter(external_reference__startswith="CSC-DEMO-").order_by("created_at")
-    assert [t.social_care_outcome for t in step_ups] == ["nfa", "cin", "cp", ""]
-    assert all(t.outcome_recorded_by.email.startswith("manager.") for t in step_ups[:3])
-    assert all(t.outcome_on >= timezone.localdate(t.created_at) for t in step_ups[:3])
+    step_ups = Transfer.objects.filter(external_reference__startswith="CSC-DEMO-").select_related("episode")
+    assert sorted(t.social_care_outcome for t in step_ups) == ["", "cin", "cp", "nfa"]
+    recorded = [t for t in step_ups if t.social_care_outcome]
+    assert all(t.outcome_recorded_by.email.startswith("manager.") for t in recorded)
+    assert all(t.outcome_on >= timezone.localdate(t.created_at) for t in recorded)
+    # Each step-up comes after the episode's work began, and none is in the future.
+    for transfer in step_ups:
+        began = transfer.episode.allocated_at or transfer.episode.requested_at
+        assert began < transfer.created_at <= timezone.now()
     assert Episode.objects.filter(transfers__in=step_ups, status=Episode.Status.STEPPED_UP).count() == 4

@@ -77,7 +77,7 @@ def test_analyst_opens_the_dashboard_changes_the_team_and_downloads_figures_and_
     month = last_month_contacts
 
     # The dashboard: last month, all of York.
-    page.get_by_role("link", name="Indicators", exact=True).click()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Indicators").click()
     page.wait_for_url(f"{base_url}/reports/")
     checks.check()
     expect(page.get_by_role("heading", level=2, name=f"York, {month}")).to_be_visible()

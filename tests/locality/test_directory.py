@@ -234,7 +234,7 @@ def test_service_admin_pages_load(admin_client):
     assert admin_client.get(reverse("admin:locality_earlyhelpchampion_changelist")).status_code == 200
 
 
-def test_seed_demo_fills_the_directory_once(lats):
+def test_seed_demo_fills_the_directory_once(york_reference_data, lats):
     with open("/dev/null", "w") as quiet:
         call_command("seed_demo", families=0, stdout=quiet)
         counts = (Service.objects.count(), ServiceArea.objects.count(), ServiceNeed.objects.count())

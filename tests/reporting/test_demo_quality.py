@@ -13,7 +13,7 @@ from reporting.models import CaseAudit, TrainingRecord
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_case_audits_and_training_follow_the_rules(lats):
+def test_seed_case_audits_and_training_follow_the_rules(york_reference_data):
     output = io.StringIO()
     call_command("seed_demo", families=40, seed=5, stdout=output)
     today = timezone.localdate()
