@@ -296,7 +296,9 @@ MATRIX = {
     # Supporting Families
     "cases:sf_list": Entry("login", perms.MANAGE_SUPPORTING_FAMILIES),
     "cases:sf_return": Entry("login", perms.MANAGE_SUPPORTING_FAMILIES),
-    "cases:sf_register": Entry("family", perms.REGISTER_SUPPORTING_FAMILIES, writes=True),
+    # Every family in the world is registered already: the page (a redirect to the registration without ?change=1)
+    # is asked for as the form that changes it.
+    "cases:sf_register": Entry("family", perms.REGISTER_SUPPORTING_FAMILIES, writes=True, query="?change=1"),
     "cases:sf_detail": Entry("sf_registration", perms.REGISTER_SUPPORTING_FAMILIES),
     "cases:sf_need_add": Entry("sf_registration", perms.REGISTER_SUPPORTING_FAMILIES, writes=True),
     "cases:sf_need_outcome": Entry("sf_need", perms.REGISTER_SUPPORTING_FAMILIES, writes=True),
@@ -544,6 +546,10 @@ def _document_requests(members: dict, *, families: dict, owners: dict) -> None:
 
 
 def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
+    return _path(name, entry, scope, families, members) + entry.query
+
+
+def _path(name: str, entry: Entry, scope: str | None, families, members) -> str:
     if entry.kind == "admin":
         return reverse("admin:index")
     if entry.kind == "family":
@@ -580,7 +586,7 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
         return reverse(name, kwargs={"uuid": members["service"].uuid})
     if entry.kind == "task":
         return reverse(name, kwargs={"uuid": families[scope].uuid, "task_uuid": members[f"task:{scope}"].uuid})
-    return reverse(name) + entry.query
+    return reverse(name)
 
 
 @pytest.mark.parametrize("name", sorted(k for k, e in MATRIX.items() if e.kind != "sign_out"))
