@@ -7,7 +7,6 @@ import io
 from datetime import date
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from cases.models.supporting_families import SupportingFamiliesRegistration
@@ -15,6 +14,7 @@ from cases.services import family_restricted_allow
 from earlyhelp.audit.models import AccessEvent
 from tests.cases.test_supporting_families_services import THREE, at, family_records, move, register
 from tests.factories import FamilyFactory
+from tests.pages import messages_of, page_of
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +26,6 @@ LIST_QUERIES = 9
 
 def url(name: str, record=None) -> str:
     return reverse(f"cases:{name}", kwargs={"uuid": record.uuid} if record is not None else None)
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def page_of(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 @pytest.fixture

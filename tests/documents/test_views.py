@@ -6,7 +6,6 @@ import hashlib
 
 import pytest
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from documents.models import DocumentRequest
 from earlyhelp.audit.models import AccessEvent
 from tests.documents.test_services import NOT_AGREED, ask_for_plan, consent_for, make_plan
 from tests.factories import FamilyFactory
+from tests.pages import messages_of, page_of
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +32,6 @@ FAMILY_DOCUMENTS_QUERIES = 14
 
 def url(name: str, record) -> str:
     return reverse(f"documents:{name}", kwargs={"uuid": record.uuid})
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def page_of(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 @pytest.fixture

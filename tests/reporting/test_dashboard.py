@@ -18,6 +18,7 @@ from earlyhelp.audit.models import AccessEvent
 from referrals.models import MashDecision
 from reporting.indicators import INDICATORS, Period
 from reporting.snapshots import indicators_snapshot_month
+from tests.pages import page_of
 from tests.reporting.test_snapshots import decide, last_month
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +34,6 @@ DASH = "\N{EN DASH}"  # the table's cell for a count, which has no denominator
 
 def month_key(period: Period) -> str:
     return f"{period.start:%Y-%m}"
-
-
-def page_of(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def g_row(page: str, period: Period) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from reporting.models import TrainingRecord
 from reporting.training import COLUMNS, DUPLICATE, FUTURE
 from tests.factories import AgencyFactory, UserFactory
+from tests.pages import page_of
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +33,6 @@ def csv_of(*rows: str) -> str:
 
 def import_file(client, content, name: str = "training.csv"):
     return client.post(reverse("reporting:training_import"), {"file": upload(content, name)})
-
-
-def page_of(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def record(email: str = "pat@example.org", course: str = "neglect", completed_on=date(2026, 3, 2), **fields):
