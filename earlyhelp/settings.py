@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "earlyhelp.core",
     "earlyhelp.accounts",
     "earlyhelp.audit",
@@ -69,6 +72,7 @@ INSTALLED_APPS = [
     "referrals",
     "reporting",
     "documents",
+    "governance",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +82,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "earlyhelp.accounts.middleware.sessions.SessionLimitsMiddleware",
+    "earlyhelp.accounts.middleware.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

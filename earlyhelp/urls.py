@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("documents.urls")),
     path("", include("reporting.urls")),
+    path("governance/", include("governance.urls")),
+    path("", include("earlyhelp.audit.urls")),
     path("directory/", include("locality.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -73,3 +73,34 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class SignedInSession(models.Model):
+    """One signed-in browser session, so a user can see where they are signed in and end the others.
+
+    Not a domain record: it has no history. `session_key` names the row in Django's session store."""
+
+    class EndReason(models.TextChoices):
+        SIGNED_OUT = "signed_out", "Signed out"
+        ENDED_BY_USER = "ended_by_user", "Ended from another session"
+        IDLE = "idle", "Timed out after 30 minutes without activity"
+        ABSOLUTE_LIMIT = "absolute_limit", "Reached the 12-hour limit"
+        DISABLED = "disabled", "Account disabled"
+        CREDENTIALS_CHANGED = "credentials_changed", "Password or second factor changed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    signed_in_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        indexes = [models.Index(fields=["user", "ended_at"], name="signed_in_session_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.signed_in_at:%d %b %H:%M}"

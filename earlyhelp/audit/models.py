@@ -20,11 +20,15 @@ class AccessEvent(models.Model):
     object_uuid = models.UUIDField(null=True, blank=True)
     detail = models.CharField(max_length=500, blank=True, help_text="What was searched, exported or printed")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    break_glass_grant = models.UUIDField(
+        null=True, blank=True, help_text="The break-the-glass grant this was seen under, if any"
+    )
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["-id"]
+        permissions = [("view_record_access", "Can see who has viewed a family's record")]
         indexes = [
             models.Index(fields=["object_type", "object_uuid", "-occurred_at"], name="access_event_object"),
             models.Index(fields=["user", "-occurred_at"], name="access_event_user"),

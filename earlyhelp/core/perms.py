@@ -64,6 +64,14 @@ RECORD_CASE_AUDIT = "reporting.add_caseaudit"  # audit an assessment and plan, o
 VIEW_CASE_AUDITS = "reporting.view_caseaudit"  # every audit of one's teams (workers see audits of their own work)
 RECORD_TRAINING = "reporting.add_trainingrecord"  # record and import training
 VIEW_TRAINING = "reporting.view_trainingrecord"
+# Information governance (issue 9).
+BREAK_GLASS = "governance.add_breakglassgrant"  # see a family outside one's scope for 60 minutes, with a reason
+VIEW_BREAK_GLASS_REPORT = "governance.view_breakglassgrant"  # every break-the-glass use
+RESTRICT_RECORDS = "governance.add_restriction"  # mark a family or person restricted, with a reason
+MANAGE_RESTRICTIONS = "governance.change_restriction"  # allow-lists, reviews and lifting restrictions
+SUBJECT_ACCESS = "governance.add_subjectaccessrequest"  # a pack of everything held about one person
+REVIEW_RETENTION = "governance.change_retentionreview"  # dispose of records or put them under legal hold
+VIEW_RECORD_ACCESS = "audit.view_record_access"  # "Who has viewed this record" for a family
 MANAGE_DIRECTORY = (
     "locality.add_service",
     "locality.change_service",
@@ -115,7 +123,7 @@ _CASEWORK = (
     STEP_UP,
     REQUEST_DOCUMENT,
 )
-_TEAM_CASEWORK = (*_CASEWORK, WORK_INTERVENTION, REGISTER_SUPPORTING_FAMILIES)
+_TEAM_CASEWORK = (*_CASEWORK, WORK_INTERVENTION, REGISTER_SUPPORTING_FAMILIES, BREAK_GLASS)
 _MANAGING = (
     DECIDE_EXTENSION,
     APPROVE_CLOSURE,
@@ -128,6 +136,7 @@ _MANAGING = (
     VIEW_CASE_AUDITS,
     RECORD_TRAINING,
     VIEW_TRAINING,
+    VIEW_RECORD_ACCESS,
 )
 _FRONT_DOOR = (
     VIEW_FAMILY,
@@ -138,6 +147,7 @@ _FRONT_DOOR = (
     REFER,
     TRIAGE_CONTACT,
     REQUEST_DOCUMENT,
+    BREAK_GLASS,
 )
 _FRONT_DOOR_EXTRAS = (FLAG_CONCERN, VIEW_DIRECTORY)
 
@@ -256,8 +266,19 @@ ROLES: dict[str, Role] = {
         Role(
             IG_OFFICER,
             "Information governance officer",
-            "Reviews access logs and disclosures, and manages privacy notices and lawful bases.",
-            (VIEW_ACCESS_EVENTS, *MANAGE_PRIVACY_NOTICES, *MANAGE_LAWFUL_BASES),
+            "Reviews access logs, disclosures and break-the-glass uses; restricts records; answers subject access "
+            "requests; decides on records due for disposal; manages privacy notices and lawful bases.",
+            (
+                VIEW_ACCESS_EVENTS,
+                VIEW_RECORD_ACCESS,
+                VIEW_BREAK_GLASS_REPORT,
+                RESTRICT_RECORDS,
+                MANAGE_RESTRICTIONS,
+                SUBJECT_ACCESS,
+                REVIEW_RETENTION,
+                *MANAGE_PRIVACY_NOTICES,
+                *MANAGE_LAWFUL_BASES,
+            ),
             team_based=False,
         ),
         Role(

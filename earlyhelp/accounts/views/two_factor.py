@@ -1,0 +1,3 @@
+"""two_factor pages."""
+
+urlpatterns: list = []

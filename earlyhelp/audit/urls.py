@@ -1,0 +1,6 @@
+"""Pages of the access log."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "audit"
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""break_glass pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""restrictions pages."""
+
+urlpatterns: list = []

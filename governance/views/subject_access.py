@@ -1,0 +1,3 @@
+"""subject_access pages."""
+
+urlpatterns: list = []
