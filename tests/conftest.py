@@ -19,6 +19,7 @@ from earlyhelp.core import perms
 from earlyhelp.core.roles import roles_sync
 from locality.models import Agency
 from locality.services import membership_add
+from tests.auth import signed_in_client
 from tests.factories import AgencyFactory, FamilyFactory, LocalAreaTeamFactory, TeamFactory, UserFactory
 
 pytest_plugins = ["tests.assessment_fixtures"]
@@ -157,10 +158,13 @@ def sf_officer_user(lats, council):
     return _persona(perms.SF_OFFICER, agency=council, name="Sid Supportingfamilies")
 
 
+@pytest.fixture
+def ig_officer_user(lats, council):
+    return _persona(perms.IG_OFFICER, agency=council, name="Iggy Governance")
+
+
 def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return signed_in_client(user)
 
 
 @pytest.fixture
@@ -206,6 +210,11 @@ def analyst_client(analyst_user):
 @pytest.fixture
 def sf_officer_client(sf_officer_user):
     return _client(sf_officer_user)
+
+
+@pytest.fixture
+def ig_officer_client(ig_officer_user):
+    return _client(ig_officer_user)
 
 
 @pytest.fixture

@@ -13,7 +13,19 @@ from tests.factories import FamilyMemberFactory, PostcodeSectorFactory
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"accounts", "audit", "core", "locality", "cases", "assessments", "consent", "referrals", "reporting", "documents", "governance"}
+OUR_APPS = {
+    "accounts",
+    "audit",
+    "core",
+    "locality",
+    "cases",
+    "assessments",
+    "consent",
+    "referrals",
+    "reporting",
+    "documents",
+    "governance",
+}
 NOT_TRACKED = {
     "audit.AccessEvent": "append-only itself, and chained",
     "audit.AccessChainHead": "a lock row, not a record",

@@ -21,6 +21,8 @@ import sys
 import time
 from datetime import timedelta
 
+from tests.auth import signed_in_client
+
 MAX_SECONDS = 1.0  # the dashboard for a year, from snapshots (median)
 TREND_MONTHS = 12
 
@@ -222,7 +224,7 @@ def measure(*, runs: int, small: int, large: int) -> tuple[list[str], list[str]]
             with acting_as(analyst):
                 stored = _snapshots_for_a_year(teams, last_month)
             client = Client()
-            client.force_login(analyst)
+            signed_in_client(analyst, client)
             url = reverse("reporting:dashboard")
             lines.append(
                 f"Snapshots: {stored} rows ({len(INDICATORS)} indicators, {len(teams)} teams and the city, "

@@ -29,6 +29,7 @@ from cases.services.interventions import (
 from earlyhelp.accounts.models import Notification
 from earlyhelp.core.states import status_move
 from earlyhelp.core.working_time import is_working_day
+from tests.auth import signed_in_client
 from tests.factories import (
     AllocatedEpisodeFactory,
     FamilyMemberFactory,
@@ -739,7 +740,7 @@ def test_a_manager_of_the_team_may_work_an_intervention(intervention, lat_manage
 def test_intervention_pages_explain_the_team_refusal_on_get(
     client, episode, intervention, hob_moor_worker_granted, page
 ):
-    client.force_login(hob_moor_worker_granted)
+    signed_in_client(hob_moor_worker_granted, client)
     record = episode if page == "intervention_new" else intervention
     response = client.get(reverse(f"cases:{page}", kwargs={"uuid": record.uuid}))
     assert response.status_code == 200

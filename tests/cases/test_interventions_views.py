@@ -10,6 +10,7 @@ from django.utils.html import escape
 
 from cases.models import Episode, FamilyMember, Intervention, InterventionExtension, InterventionSession, Task
 from earlyhelp.audit.models import AccessEvent
+from tests.auth import signed_in_client
 from tests.factories import (
     AllocatedEpisodeFactory,
     FamilyMemberFactory,
@@ -393,7 +394,7 @@ def test_extension_decide_outside_the_team_is_404(other_family, intervention, la
     from tests.conftest import _persona
 
     client = Client()
-    client.force_login(_persona("lat_manager", lat=lats["hob-moor"], agency=council, name="Hob Manager"))
+    signed_in_client(_persona("lat_manager", lat=lats["hob-moor"], agency=council, name="Hob Manager"), client)
     extension = InterventionExtensionFactory(intervention=intervention, requested_by=cfs_worker_user)
     assert client.get(_url("extension_decide", extension)).status_code == 404
     assert client.post(_url("extension_decide", extension), {"decision": "approve"}).status_code == 404

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases.models import CaseNote, CaseNoteAmendment
 from earlyhelp.audit.models import AccessEvent
+from tests.auth import signed_in_client
 from tests.factories import (
     AllocatedEpisodeFactory,
     CaseNoteAmendmentFactory,
@@ -273,7 +274,7 @@ def test_note_edit_stale_save_shows_who_changed_it_and_gives_the_text_back(
     """Two tabs (or two clients of one author) open the same note; the second save is refused and loses nothing."""
     note = CaseNoteFactory(family=own_family, author=cfs_worker_user, text="The original")
     second_client = type(cfs_worker_client)()
-    second_client.force_login(cfs_worker_user)
+    signed_in_client(cfs_worker_user, second_client)
     first = cfs_worker_client.post(_url("note_edit", note), _post_note(text="First version", lock_version="0"))
     assert first.status_code == 302
     response = second_client.post(_url("note_edit", note), _post_note(text="My own words", lock_version="0"))

@@ -9,6 +9,7 @@ from django.utils import timezone
 from cases.models import Episode, Task
 from earlyhelp.core import perms
 from locality.services import membership_add
+from tests.auth import signed_in_client
 from tests.conftest import _persona
 from tests.factories import (
     ActionFactory,
@@ -204,7 +205,7 @@ def test_team_tasks_refuses_a_worker_outside_the_team(lat_manager_client, team_t
 
 
 def test_team_tasks_of_another_team_manager_show_only_their_team(client, hob_moor_manager, team_task_world):
-    client.force_login(hob_moor_manager)
+    signed_in_client(hob_moor_manager, client)
     page = _page(client, TEAM_TASKS)
     assert "Hob Moor only" in page and "Chris late" not in page
 
@@ -301,7 +302,7 @@ def test_team_caseload_for_one_worker_lists_their_work(lat_manager_client, my_ca
 
 
 def test_team_caseload_only_for_the_manager_teams(client, hob_moor_manager, my_cases, cfs_worker_user, other_lat_user):
-    client.force_login(hob_moor_manager)
+    signed_in_client(hob_moor_manager, client)
     response = client.get(TEAM_CASELOAD)
     workers = {load.worker for load in response.context["loads"].object_list}
     assert other_lat_user in workers and cfs_worker_user not in workers

@@ -9,6 +9,7 @@ from cases.services import family_restricted_allow
 from earlyhelp.accounts.models import Notification
 from reporting.audits import CHECKLISTS, NO, NOT_APPLICABLE, OWN_WORK, YES
 from reporting.models import CaseAudit
+from tests.auth import signed_in_client
 from tests.factories import (
     AllocatedEpisodeFactory,
     AssessmentFactory,
@@ -188,7 +189,7 @@ def test_case_audit_is_read_by_the_auditor_the_teams_managers_and_the_worker(
 ):
     audit = audit_of(work, lat_manager_user, cfs_worker_user, grade="requires_improvement")
     url = reverse("reporting:case_audit", kwargs={"uuid": audit.uuid})
-    client.force_login(second_manager_user)
+    signed_in_client(second_manager_user, client)
     for reader in (lat_manager_client, cfs_worker_client, client):
         page = errors_of(reader.get(url))
         assert "Requires improvement" in page and "The voice of the child is recorded" in page
@@ -201,7 +202,7 @@ def test_case_audit_is_404_to_anyone_else(
     audit = audit_of(work, lat_manager_user, cfs_worker_user)
     url = reverse("reporting:case_audit", kwargs={"uuid": audit.uuid})
     colleague = UserFactory()
-    client.force_login(colleague)
+    signed_in_client(colleague, client)
     assert other_lat_client.get(url).status_code == 404
     assert analyst_client.get(url).status_code == 404
     assert client.get(url).status_code == 404
@@ -221,7 +222,7 @@ def test_case_audit_of_a_restricted_family_is_404_to_a_manager_off_its_allow_lis
     restricted_audit, restricted_family, second_manager_user, lat_manager_client, cfs_worker_client, client
 ):
     url = reverse("reporting:case_audit", kwargs={"uuid": restricted_audit.uuid})
-    client.force_login(second_manager_user)
+    signed_in_client(second_manager_user, client)
     assert client.get(url).status_code == 404
     page = errors_of(client.get(reverse("reporting:case_audits")))
     assert restricted_family.reference not in page and "There are no audits of your teams' work yet." in page

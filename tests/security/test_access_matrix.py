@@ -57,6 +57,7 @@ PERSONAS = (
     "other_lat",
     "analyst",
     "sf_officer",
+    "ig_officer",
 )
 SCOPES = ("own", "other", "restricted", "granted")
 
@@ -73,6 +74,7 @@ VISIBLE = {
     "other_lat": {"other"},
     "analyst": set(),
     "sf_officer": set(),
+    "ig_officer": set(),
 }
 # Document requests are personal: each scope's request was made by one persona, and only they may open it, only
 # while they still see its family. The restricted family's request was made by the Tang Hall manager, who is not on
@@ -151,6 +153,14 @@ HOLDERS = {
     perms.VIEW_CASE_AUDITS: {"lat_manager"},
     perms.RECORD_TRAINING: {"lat_manager", "analyst"},
     perms.VIEW_TRAINING: {"lat_manager", "analyst"},
+    perms.BREAK_GLASS: {"cfs_worker", "lat_manager", "other_lat"} | MASH,
+    perms.VIEW_BREAK_GLASS_REPORT: {"ig_officer"},
+    perms.RESTRICT_RECORDS: {"ig_officer"},
+    perms.MANAGE_RESTRICTIONS: {"ig_officer"},
+    perms.SUBJECT_ACCESS: {"ig_officer"},
+    perms.REVIEW_RETENTION: {"ig_officer"},
+    perms.VIEW_RECORD_ACCESS: {"lat_manager", "ig_officer"},
+    perms.VIEW_ACCESS_EVENTS: {"ig_officer"},
 }
 
 
