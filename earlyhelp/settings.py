@@ -266,6 +266,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.indicators_snapshot_task",
         "schedule": crontab(day_of_month=1, hour=3, minute=0),
     },
+    # Restrictions due for review (every 90 days): each information governance officer is told once.
+    "restriction-reviews-daily": {
+        "task": "governance.tasks.restrictions_review_task",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # Security headers. Production adds HTTPS-only settings; `check --deploy` is clean with them.

@@ -23,6 +23,7 @@ _NAVIGATION = (
     ("Annex A", "reporting:annex_a", perms.DOWNLOAD_ANNEX_A),
     ("Case audits", "reporting:case_audits", perms.VIEW_CASE_AUDITS),
     ("Training", "reporting:training", perms.VIEW_TRAINING),
+    ("Restricted records", "governance:restrictions", perms.MANAGE_RESTRICTIONS),
 )
 
 

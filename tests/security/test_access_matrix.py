@@ -18,6 +18,7 @@ from cases.models import Episode, Family, Headline, SupportingFamiliesNeed, Supp
 from consent.models import ConsentRecord
 from documents.models import Document, DocumentRequest
 from earlyhelp.core import perms
+from governance.models import Restriction
 from locality.models import Agency
 from referrals.models import Contact
 from reporting.models import CaseAudit, TrainingRecord
@@ -101,6 +102,9 @@ VISIBLE_BY_KIND = {
     # restricted families.
     "sf_registration": VISIBLE | {"sf_officer": {"own", "other", "granted"}},
     "sf_need": VISIBLE | {"sf_officer": {"own", "other", "granted"}},
+    # A family or a person to restrict: information governance officers find any record in the city.
+    "family_to_restrict": {"ig_officer": set(SCOPES)},
+    "person_to_restrict": {"ig_officer": set(SCOPES)},
 }
 
 # Which personas' roles hold each model permission (earlyhelp/core/perms.py).
@@ -313,6 +317,16 @@ MATRIX = {
     "cases:sf_need_add": Entry("sf_registration", perms.REGISTER_SUPPORTING_FAMILIES, writes=True),
     "cases:sf_need_outcome": Entry("sf_need", perms.REGISTER_SUPPORTING_FAMILIES, writes=True),
     "cases:sf_move": Entry("sf_registration", perms.MANAGE_SUPPORTING_FAMILIES, writes=True),
+    # restricted records ("restriction": the world's one restriction, of the restricted family, seen city-wide)
+    "governance:restrictions": Entry("login", perms.MANAGE_RESTRICTIONS),
+    "governance:restriction_find": Entry("login", perms.RESTRICT_RECORDS),
+    "governance:restriction_new_family": Entry("family_to_restrict", perms.RESTRICT_RECORDS, writes=True),
+    "governance:restriction_new_person": Entry("person_to_restrict", perms.RESTRICT_RECORDS, writes=True),
+    "governance:restriction_detail": Entry("restriction", perms.MANAGE_RESTRICTIONS),
+    "governance:restriction_allow": Entry("restriction", perms.MANAGE_RESTRICTIONS, writes=True),
+    "governance:restriction_disallow": Entry("restriction", perms.MANAGE_RESTRICTIONS, writes=True),
+    "governance:restriction_review": Entry("restriction", perms.MANAGE_RESTRICTIONS, writes=True),
+    "governance:restriction_lift": Entry("restriction", perms.MANAGE_RESTRICTIONS, writes=True),
     "admin:*": Entry("admin"),
 }
 
@@ -342,6 +356,8 @@ POST_ONLY = {
     "documents:retry",
     # Supporting Families
     "cases:sf_move",
+    # restricted records
+    "governance:restriction_disallow",
 }
 
 
@@ -404,6 +420,8 @@ SCOPED_KINDS = CASE_KINDS | {
     "sf_registration",
     "sf_need",
     "transfer",
+    "family_to_restrict",
+    "person_to_restrict",
 }
 
 
@@ -446,6 +464,13 @@ def world(request, own_family, other_family, restricted_family, granted_family):
         members[f"need:{scope}"] = NeedFactory(assessment=assessment)
     members["notification"] = NotificationFactory(user=request.getfixturevalue("cfs_worker_user"))
     members["service"] = ServiceFactory()
+    members["restriction"] = Restriction.objects.create(
+        family=restricted_family,
+        category=Restriction.Category.STAFF_FAMILY,
+        reason="A staff member's own family (matrix)",
+        restricted_by=request.getfixturevalue("ig_officer_user"),
+        review_due=date(2026, 1, 5),
+    )
     partner = request.getfixturevalue("partner_user")
     for scope, family in families.items():
         # An open contact about each family, ready for a decision, referred by the partner practitioner.
@@ -562,8 +587,12 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
 def _path(name: str, entry: Entry, scope: str | None, families, members) -> str:
     if entry.kind == "admin":
         return reverse("admin:index")
-    if entry.kind == "family":
+    if entry.kind in ("family", "family_to_restrict"):
         return reverse(name, kwargs={"uuid": families[scope].uuid})
+    if entry.kind == "person_to_restrict":
+        return reverse(name, kwargs={"uuid": members[scope].person.uuid})
+    if entry.kind == "restriction":
+        return reverse(name, kwargs={"uuid": members["restriction"].uuid})
     if entry.kind == "member":
         member = members[scope]
         return reverse(name, kwargs={"uuid": families[scope].uuid, "member_uuid": member.uuid})
