@@ -242,12 +242,21 @@ DOCUMENT_RENDER_HARD_LIMIT_SECONDS = DOCUMENT_RENDER_SOFT_LIMIT_SECONDS + 30
 DOCUMENT_EXPORT_SOFT_LIMIT_SECONDS = int(os.environ.get("DOCUMENT_EXPORT_SOFT_LIMIT_SECONDS") or 1800)
 DOCUMENT_REQUEUE_AFTER_SECONDS = int(os.environ.get("DOCUMENT_REQUEUE_AFTER_SECONDS") or 120)
 DOCUMENT_RETENTION_DAYS = int(os.environ.get("DOCUMENT_RETENTION_DAYS") or 30)
+# Subject access packs: time limits for building one (seconds), and how long a request may wait in the queue
+# before the sweep sends it again.
+SUBJECT_ACCESS_BUILD_SOFT_LIMIT_SECONDS = int(os.environ.get("SUBJECT_ACCESS_BUILD_SOFT_LIMIT_SECONDS") or 1800)
+SUBJECT_ACCESS_BUILD_HARD_LIMIT_SECONDS = SUBJECT_ACCESS_BUILD_SOFT_LIMIT_SECONDS + 60
+SUBJECT_ACCESS_REQUEUE_AFTER_SECONDS = int(os.environ.get("SUBJECT_ACCESS_REQUEUE_AFTER_SECONDS") or 120)
 CELERY_BEAT_SCHEDULE = {
     "expire-consents-daily": {"task": "consent.tasks.consents_expire_task", "schedule": crontab(hour=1, minute=15)},
     "flag-overdue-contacts": {"task": "referrals.tasks.contacts_overdue_task", "schedule": crontab(minute="*/15")},
     # After consent expiry, so a lapsed consent's reminder closes the same morning; before the working day.
     "case-tasks-daily": {"task": "cases.tasks.case_tasks_sweep_task", "schedule": crontab(hour=5, minute=30)},
     "requeue-documents": {"task": "documents.tasks.documents_requeue_task", "schedule": crontab(minute="*")},
+    "requeue-subject-access-requests": {
+        "task": "governance.tasks.subject_access_requeue_task",
+        "schedule": crontab(minute="*"),
+    },
     "delete-expired-documents": {
         "task": "documents.tasks.documents_delete_expired_task",
         "schedule": crontab(hour=2, minute=0),

@@ -1,6 +1,7 @@
 """Background jobs of information governance: each calls a service (see the beat schedule in settings)."""
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from earlyhelp.accounts.services import service_account_get
@@ -14,3 +15,26 @@ def restrictions_review_task() -> int:
 
     with acting_as(service_account_get(name="restrictions")):
         return restrictions_review_notify(today=timezone.localdate())
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.SUBJECT_ACCESS_BUILD_SOFT_LIMIT_SECONDS,
+    time_limit=settings.SUBJECT_ACCESS_BUILD_HARD_LIMIT_SECONDS,
+)
+def subject_access_build_task(request_id: int) -> str | None:
+    """Build one subject access pack. Delivered twice, it builds once: the second delivery finds it claimed."""
+    from governance.services.subject_access import subject_access_build
+
+    request = subject_access_build(request_id=request_id)
+    return request.status if request else None
+
+
+@shared_task(acks_late=True)
+def subject_access_requeue_task() -> int:
+    """Every minute: send again subject access requests left queued (the broker was down) or left building by a
+    lost worker."""
+    from governance.services.subject_access import subject_access_requeue
+
+    with acting_as(service_account_get(name="governance")):
+        return subject_access_requeue()

@@ -24,6 +24,7 @@ _NAVIGATION = (
     ("Case audits", "reporting:case_audits", perms.VIEW_CASE_AUDITS),
     ("Training", "reporting:training", perms.VIEW_TRAINING),
     ("Restricted records", "governance:restrictions", perms.MANAGE_RESTRICTIONS),
+    ("Subject access requests", "governance:subject_access_list", perms.SUBJECT_ACCESS),
 )
 
 

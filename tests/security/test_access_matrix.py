@@ -8,7 +8,7 @@ permission, 404 for a record outside the persona's scope, and 200 otherwise.
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.files.base import ContentFile
@@ -18,6 +18,7 @@ from cases.models import Episode, Family, Headline, SupportingFamiliesNeed, Supp
 from consent.models import ConsentRecord
 from documents.models import Document, DocumentRequest
 from earlyhelp.core import perms
+from governance.models import SubjectAccessRequest
 from governance.models import Restriction
 from locality.models import Agency
 from referrals.models import Contact
@@ -102,6 +103,9 @@ VISIBLE_BY_KIND = {
     # restricted families.
     "sf_registration": VISIBLE | {"sf_officer": {"own", "other", "granted"}},
     "sf_need": VISIBLE | {"sf_officer": {"own", "other", "granted"}},
+    # Subject access: information governance officers answer for anyone held, restricted people included.
+    "subject_access_person": {"ig_officer": set(SCOPES)},
+    "subject_access_request": {"ig_officer": set(SCOPES)},
     # A family or a person to restrict: information governance officers find any record in the city.
     "family_to_restrict": {"ig_officer": set(SCOPES)},
     "person_to_restrict": {"ig_officer": set(SCOPES)},
@@ -327,6 +331,13 @@ MATRIX = {
     "governance:restriction_disallow": Entry("restriction", perms.MANAGE_RESTRICTIONS, writes=True),
     "governance:restriction_review": Entry("restriction", perms.MANAGE_RESTRICTIONS, writes=True),
     "governance:restriction_lift": Entry("restriction", perms.MANAGE_RESTRICTIONS, writes=True),
+    # subject access requests ("subject_access_person": the scope's member; a ready request about them per scope)
+    "governance:subject_access_list": Entry("login", perms.SUBJECT_ACCESS),
+    "governance:subject_access_new": Entry("login", perms.SUBJECT_ACCESS),
+    "governance:subject_access_person": Entry("subject_access_person", perms.SUBJECT_ACCESS, writes=True),
+    "governance:subject_access_detail": Entry("subject_access_request", perms.SUBJECT_ACCESS),
+    "governance:subject_access_download": Entry("subject_access_request", perms.SUBJECT_ACCESS),
+    "governance:subject_access_retry": Entry("subject_access_request", perms.SUBJECT_ACCESS, writes=True),
     "admin:*": Entry("admin"),
 }
 
@@ -356,6 +367,8 @@ POST_ONLY = {
     "documents:retry",
     # Supporting Families
     "cases:sf_move",
+    # subject access requests
+    "governance:subject_access_retry",
     # restricted records
     "governance:restriction_disallow",
 }
@@ -420,6 +433,8 @@ SCOPED_KINDS = CASE_KINDS | {
     "sf_registration",
     "sf_need",
     "transfer",
+    "subject_access_person",
+    "subject_access_request",
     "family_to_restrict",
     "person_to_restrict",
 }
@@ -462,6 +477,9 @@ def world(request, own_family, other_family, restricted_family, granted_family):
         )
         AssessmentSectionFactory(assessment=assessment, key="needs", person=None, position=3)
         members[f"need:{scope}"] = NeedFactory(assessment=assessment)
+        members[f"subject_access_request:{scope}"] = _subject_access_request(
+            members[scope].person, request.getfixturevalue("ig_officer_user")
+        )
     members["notification"] = NotificationFactory(user=request.getfixturevalue("cfs_worker_user"))
     members["service"] = ServiceFactory()
     members["restriction"] = Restriction.objects.create(
@@ -580,6 +598,22 @@ def _document_requests(members: dict, *, families: dict, owners: dict) -> None:
         members[f"document_request:{scope}"] = request
 
 
+def _subject_access_request(person, officer) -> SubjectAccessRequest:
+    """A ready subject access pack about a scope's member, asked for by the information governance officer."""
+    sar = SubjectAccessRequest(
+        person=person,
+        person_reference=f"SAR-{person.uuid.hex[:8].upper()}",
+        requested_by=officer,
+        received_on=date(2026, 1, 5),
+        due_on=date(2026, 2, 5),
+        status=SubjectAccessRequest.Status.READY,
+        completed_at=datetime(2026, 1, 6, 9, 0, tzinfo=UTC),
+        sha256="0" * 64,
+    )
+    sar.file.save("matrix.zip", ContentFile(b"PK matrix"), save=True)
+    return sar
+
+
 def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
     return _path(name, entry, scope, families, members) + entry.query
 
@@ -593,6 +627,10 @@ def _path(name: str, entry: Entry, scope: str | None, families, members) -> str:
         return reverse(name, kwargs={"uuid": members[scope].person.uuid})
     if entry.kind == "restriction":
         return reverse(name, kwargs={"uuid": members["restriction"].uuid})
+    if entry.kind == "subject_access_person":  # the scope's member, found city-wide
+        return reverse(name, kwargs={"uuid": members[scope].person.uuid})
+    if entry.kind == "subject_access_request":
+        return reverse(name, kwargs={"uuid": members[f"subject_access_request:{scope}"].uuid})
     if entry.kind == "member":
         member = members[scope]
         return reverse(name, kwargs={"uuid": families[scope].uuid, "member_uuid": member.uuid})
