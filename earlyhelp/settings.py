@@ -138,6 +138,11 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Sessions: 30 minutes idle timeout (the expiry moves on with every request).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True
+# Database sessions that keep each signed-in session's record (accounts.SignedInSession) when the key is rotated.
+SESSION_ENGINE = "earlyhelp.accounts.session_store"
+# However active, a session ends 12 hours after sign-in; the warning opens 2 minutes before the idle timeout.
+SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(12 * 3600)))
+SESSION_WARNING_SECONDS = int(os.environ.get("SESSION_WARNING_SECONDS", str(2 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -312,5 +317,3 @@ FAMILIES_PER_PAGE = 25
 # late actions can be finished), and a manager may reopen a closed episode within this many months.
 CASE_CLOSURE_GRACE_DAYS = int(os.environ.get("CASE_CLOSURE_GRACE_DAYS") or 28)
 CASE_REOPEN_MONTHS = int(os.environ.get("CASE_REOPEN_MONTHS") or 3)
-# Break-the-glass: how long a grant to see a family outside one's scope lasts.
-BREAK_GLASS_MINUTES = int(os.environ.get("BREAK_GLASS_MINUTES") or 60)

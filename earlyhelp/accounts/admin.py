@@ -16,6 +16,10 @@ class UserChangeAdminForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+        help_texts = {
+            # earlyhelp.accounts.signals ends the sessions on any save that disables an account, not only this form.
+            "is_active": "Untick to disable the account: the user is signed out of every session at once.",
+        }
 
 
 @admin.register(User)

@@ -1,4 +1,23 @@
-"""Session limits: the absolute 12-hour limit and the record of each signed-in session."""
+"""Session limits: however active, a session ends SESSION_ABSOLUTE_SECONDS (12 hours) after sign-in.
+
+The idle timeout is Django's own (SESSION_COOKIE_AGE, moved on by every request). The time of sign-in is kept in the
+session, so this check reads the session the request loads anyway and adds no database query."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, logout
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+
+from earlyhelp.accounts.signed_in_sessions import (
+    EndReason,
+    session_absolute_limit_passed,
+    session_signed_in_at,
+    session_signed_in_mark,
+    signed_in_session_signed_out,
+)
 
 
 class SessionLimitsMiddleware:
@@ -6,4 +25,15 @@ class SessionLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and SESSION_KEY in request.session:
+            if session_signed_in_at(request.session) is None:
+                # Signed in before sign-in times were kept: the clock starts now.
+                session_signed_in_mark(request.session)
+            elif session_absolute_limit_passed(request.session, now=timezone.now()):
+                return self._signed_out(request)
         return self.get_response(request)
+
+    def _signed_out(self, request) -> HttpResponseRedirect:
+        signed_in_session_signed_out(session_key=request.session.session_key, reason=EndReason.ABSOLUTE_LIMIT)
+        logout(request)
+        return HttpResponseRedirect(f"{reverse('accounts:signed_out')}?{urlencode({'reason': 'absolute'})}")
