@@ -14,6 +14,7 @@ from documents import selectors, services
 from documents.kinds import KIND_TITLES, KINDS
 from documents.models import DocumentRequest
 from documents.services import DocumentError
+from earlyhelp.accounts.otp import reauthentication_required
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 
@@ -106,6 +107,7 @@ def retry(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @permission_required(perms.EXPORT_TEAM_PLANS, raise_exception=True)
+@reauthentication_required
 @require_http_methods(["GET", "POST"])
 def team_plans(request: HttpRequest, uuid) -> HttpResponse:
     """A manager's export of every open plan of their Local Area Team as one ZIP, and their earlier exports."""

@@ -82,7 +82,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
     "earlyhelp.accounts.middleware.sessions.SessionLimitsMiddleware",
     "earlyhelp.accounts.middleware.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -134,6 +133,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Two-factor sign-in (django-otp): a sensitive action (an export, break-the-glass, a change to one's own credentials)
+# asks for a code again when the last one was entered this many minutes ago or more.
+REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES") or 15)
+OTP_TOTP_ISSUER = "Early Help York"
 
 # Sessions: 30 minutes idle timeout (the expiry moves on with every request).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))

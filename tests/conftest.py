@@ -173,6 +173,12 @@ def anonymous_client():
 
 
 @pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's superuser client, signed in with the second factor entered like every persona's."""
+    return _client(admin_user)
+
+
+@pytest.fixture
 def partner_client(partner_user):
     return _client(partner_user)
 

@@ -1,13 +1,19 @@
 """The demo's agencies and its users: one per role, and one per role in each Local Area Team for team-based roles."""
 
+from base64 import b32decode
+
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from earlyhelp.accounts.models import User
 from earlyhelp.core import perms
 from locality.models import Agency, LocalAreaTeam, Team
 from locality.services import membership_add
 
-DEMO_PASSWORD = "Early-help-demo-2026"
+DEMO_PASSWORD = "Early-help-demo-2026"  # nosec B105  # published demo password; seed_demo refuses production
+# Every demo user's authenticator app shares this published TOTP secret (base32, as an app asks for it when typed in),
+# so the demo and the browser tests can sign in: `manage.py demo_code` prints the code it shows now.
+DEMO_TOTP_SECRET = "EARLYHELPYORKDEMOSECRETTOTP23456"  # nosec B105  # published demo secret, never in production
 DEMO_DOMAIN = "example.org"
 
 AGENCIES = [
@@ -170,5 +176,17 @@ def users_load(agencies: dict[str, Agency]) -> dict[str, User]:
                 agency=agencies[agency_name], name=full_team_name, defaults={"local_area_team": lat}
             )
             membership_add(user=user, team=team, role=role)
+            demo_authenticator_add(user)
             users[email] = user
     return users
+
+
+def demo_totp_key() -> str:
+    """DEMO_TOTP_SECRET as django-otp stores a key: hex."""
+    return b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def demo_authenticator_add(user: User) -> None:
+    """Give a demo user an authenticator app set up with DEMO_TOTP_SECRET, unless they already have one."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="Demo authenticator app", key=demo_totp_key(), confirmed=True)

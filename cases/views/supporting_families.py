@@ -18,6 +18,7 @@ from cases.models.supporting_families import SupportingFamiliesRegistration
 from cases.selectors import families_visible_to, family_get
 from cases.selectors import supporting_families as selectors
 from cases.services import supporting_families as services
+from earlyhelp.accounts.otp import reauthentication_required
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
@@ -224,6 +225,7 @@ def sf_move(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @permission_required(perms.MANAGE_SUPPORTING_FAMILIES, raise_exception=True)
+@reauthentication_required
 @require_GET
 def sf_return(request: HttpRequest) -> HttpResponse:
     """The quarterly return as CSV or XLSX: one row per registration by family reference, naming no one, from every

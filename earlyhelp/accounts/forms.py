@@ -1,7 +1,13 @@
+import math
+
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.utils import timezone
+
+from earlyhelp.accounts.otp import code_check
+from earlyhelp.core.forms import gov_form_helper
 
 
 class SignInForm(AuthenticationForm):
@@ -33,3 +39,91 @@ class SignInForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+
+def _code_field(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=20,
+        error_messages={"required": "Enter the code", "max_length": "Enter the code: it is 6 digits or 8 characters"},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"}
+        ),
+    )
+
+
+CODE_WRONG = "The code is not right, or it has been used already. Enter the code your authenticator app shows now"
+CODE_THROTTLED = (
+    "You have entered a wrong code too many times. Wait {wait}, then enter the code your authenticator app shows at "
+    "that time"
+)
+
+
+class CodeForm(forms.Form):
+    """A code from the user's authenticator app, or one of their backup codes. Checking it uses it up."""
+
+    code = _code_field("Code", "The 6-digit code from your authenticator app, or one of your backup codes")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.helper = gov_form_helper(Field.text("code", field_width=10))
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        if "\x00" in code:
+            raise forms.ValidationError(CODE_WRONG)
+        result = code_check(user=self.user, code=code)
+        if result.throttled_until is not None:
+            seconds = max(1, math.ceil((result.throttled_until - timezone.now()).total_seconds()))
+            wait = f"{seconds} second{'s' if seconds != 1 else ''}"
+            raise forms.ValidationError(CODE_THROTTLED.format(wait=wait))
+        if not result.accepted:
+            raise forms.ValidationError(CODE_WRONG)
+        return code
+
+
+class AuthenticatorForm(forms.Form):
+    """The first code a new authenticator app shows, to confirm it was set up with the right secret."""
+
+    code = _code_field("Code from the app", "The 6-digit code your authenticator app shows for Early Help")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = gov_form_helper(Field.text("code", field_width=5))
+
+
+class PasswordChangeGovukForm(PasswordChangeForm):
+    """Django's password change, with GOV.UK labels and messages."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "Your current password is not right. Enter it again",  # nosec B105  # a message, not a password
+        "password_mismatch": "The two new passwords are not the same",  # nosec B105  # a message, not a password
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {
+            "old_password": ("Current password", "Enter your current password", "current-password"),
+            "new_password1": ("New password", "Enter a new password", "new-password"),
+            "new_password2": ("New password again", "Enter the new password again", "new-password"),
+        }
+        for name, (label, required, autocomplete) in labels.items():
+            field = self.fields[name]
+            field.label = label
+            field.error_messages["required"] = required
+            field.widget.attrs.pop("autofocus", None)
+            field.widget.attrs["autocomplete"] = autocomplete
+        self.fields[
+            "new_password1"
+        ].help_text = (
+            "At least 12 characters, not a common password, not all numbers and not like your name or e-mail address"
+        )
+        self.fields["new_password2"].help_text = ""
+        self.helper = gov_form_helper(
+            Field.text("old_password", field_width=20),
+            Field.text("new_password1", field_width=20),
+            Field.text("new_password2", field_width=20),
+        )

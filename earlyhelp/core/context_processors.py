@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 from django.urls import reverse
 
+from earlyhelp.accounts.otp import session_verified_at
 from earlyhelp.core import perms
 
 _NAVIGATION = (
@@ -32,6 +33,9 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": []}
+    session = getattr(request, "session", None)
+    if session is not None and session_verified_at(session) is None:
+        return {"navigation": []}  # the password given, not yet the code: only the two-factor pages are open
     items = [
         {"label": label, "url": reverse(url_name), "active": False}
         for label, url_name, permission in _NAVIGATION

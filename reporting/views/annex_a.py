@@ -7,6 +7,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from earlyhelp.accounts.otp import reauthentication_required
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from reporting.annex_a import LISTS, annex_a_rows
@@ -16,6 +17,7 @@ from reporting.forms.annex_a import AnnexAForm
 
 @login_required
 @permission_required(perms.DOWNLOAD_ANNEX_A, raise_exception=True)
+@reauthentication_required
 @require_http_methods(["GET"])
 def annex_a(request: HttpRequest) -> HttpResponse:
     """The choice of list, window and format; once it is valid, the same GET returns the file (and is logged)."""

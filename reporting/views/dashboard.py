@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from earlyhelp.accounts.otp import reauthentication_required
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from locality.models import LocalAreaTeam
@@ -170,6 +171,7 @@ def download_rows(by_area: dict[int | None, list[Series]], *, key: int | None, a
 
 @login_required
 @permission_required(perms.VIEW_INDICATORS, raise_exception=True)
+@reauthentication_required
 @require_http_methods(["GET"])
 def dashboard_download(request: HttpRequest) -> HttpResponse:
     """The dashboard's figures, one row per indicator per month, with small numbers (and any figure that would

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from earlyhelp.accounts.views import LOCKED_OUT_MESSAGE
+from tests.accounts.two_factor_helpers import authenticator_add
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,11 +16,18 @@ def _sign_in(client, email, password):
     return client.post(SIGN_IN, {"username": email, "password": password})
 
 
-def test_sign_in_with_correct_details_goes_home(client):
-    UserFactory(email="worker@example.org")
+def test_sign_in_with_correct_details_asks_for_the_code_next(client):
+    authenticator_add(UserFactory(email="worker@example.org"))
     response = _sign_in(client, "Worker@Example.org", PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("accounts:two_factor_code")
+    assert client.get(reverse("core:home"))["Location"].startswith(reverse("accounts:two_factor_code"))
+
+
+def test_sign_in_with_correct_details_on_first_sign_in_sets_up_an_authenticator_app(client):
+    UserFactory(email="worker@example.org")
+    response = _sign_in(client, "worker@example.org", PASSWORD)
+    assert response["Location"] == reverse("accounts:two_factor_enrol")
 
 
 def test_sign_in_failure_message_is_the_same_for_known_and_unknown_users(client):

@@ -39,7 +39,7 @@ from cases.selectors import families_visible_to
 from consent.models import ConsentRecord
 from locality.models import Agency, LocalAreaTeam
 from tests.e2e.test_assessment_journey import signed_in_page
-from tests.e2e.test_family_journey import PageChecks, _async_unsafe_allowed, browser, fill_date
+from tests.e2e.test_family_journey import PageChecks, _async_unsafe_allowed, browser, fill_date, second_factor
 from tests.e2e.test_referral_journey import expect_errors, nav, submit, success_banner, york
 from tests.factories import (
     PASSWORD,
@@ -201,6 +201,7 @@ def sign_in_again(page, checks: PageChecks, user, url: str) -> None:
     page.get_by_label("E-mail address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    second_factor(page, checks, email=user.email)
     page.wait_for_url(url)
     checks.check()
 

@@ -329,6 +329,8 @@ def test_sign_in_never_errors_on_arbitrary_credentials(cfs_worker_user, username
     event(f"status {response.status_code}")
     if response.status_code == 302:
         assert username.strip().lower() == real and password == PASSWORD
+        # The password is the first step: the worker has no authenticator app yet, so they set one up next.
+        assert response["Location"].startswith(reverse("accounts:two_factor_enrol"))
         assert url_has_allowed_host_and_scheme(response["Location"], allowed_hosts={"testserver"})
     else:
         assert_refused_with_summary(response)
@@ -339,8 +341,38 @@ def test_sign_in_accepts_the_right_password_and_never_redirects_off_site(cfs_wor
     data = {"username": f"  {cfs_worker_user.email.upper()} ", "password": PASSWORD, "next": next_url}
     response = Client().post(reverse("accounts:login"), data)
     assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:two_factor_enrol"))
     assert url_has_allowed_host_and_scheme(response["Location"], allowed_hosts={"testserver"})
     assert "evil.example" not in response["Location"]
+    assert ("next=%2Ffamilies%2F" in response["Location"]) == (next_url == "/families/")
+
+
+@fuzz
+@given(code=st.one_of(any_text, st.sampled_from(["000000", "12345", "1234567", "abcdefgh", "ABCD-EFGH", "١٢٣٤٥٦"])))
+def test_two_factor_code_never_errors_on_arbitrary_text(cfs_worker_user, code):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from earlyhelp.accounts.otp import totp_code_now
+
+    device, _ = TOTPDevice.objects.get_or_create(user=cfs_worker_user, defaults={"name": "App", "confirmed": True})
+    assume(code.strip() != totp_code_now(key=device.key))
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": cfs_worker_user.email, "password": PASSWORD})
+    response = client.post(reverse("accounts:two_factor_code"), {"code": code, "next": "/families/"})
+    event(f"status {response.status_code}")
+    assert_refused_with_summary(response)
+    assert client.get(reverse("core:home")).status_code == 302
+
+
+@fuzz
+@given(code=st.one_of(any_text, st.sampled_from(["000000", "12345", "9" * 30])))
+def test_two_factor_set_up_never_errors_on_arbitrary_text(partner_user, code):
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": partner_user.email, "password": PASSWORD})
+    client.get(reverse("accounts:two_factor_enrol"))
+    response = client.post(reverse("accounts:two_factor_enrol"), {"code": code})
+    assume(response.status_code != 302)  # the one code in a million that is the new app's
+    assert_refused_with_summary(response)
 
 
 @st.composite

@@ -1,3 +1,4 @@
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -6,7 +7,9 @@ from django.views.decorators.http import require_POST
 
 from earlyhelp.accounts.forms import SignInForm
 from earlyhelp.accounts.models import Notification
+from earlyhelp.accounts.otp import VERIFIED_AT_SESSION_KEY
 from earlyhelp.accounts.services import notification_read as notification_read_service
+from earlyhelp.accounts.views.two_factor import second_factor_url
 
 LOCKED_OUT_MESSAGE = (
     "There have been too many attempts to sign in with this e-mail address. "
@@ -15,9 +18,16 @@ LOCKED_OUT_MESSAGE = (
 
 
 class SignInView(auth_views.LoginView):
+    """The password, the first of two steps: then the code from an authenticator app (or setting one up)."""
+
     template_name = "registration/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form) -> HttpResponse:
+        auth_login(self.request, form.get_user())
+        self.request.session.pop(VERIFIED_AT_SESSION_KEY, None)  # the code is asked for at every sign-in
+        return redirect(second_factor_url(form.get_user(), self.get_redirect_url()))
 
 
 sign_in = SignInView.as_view()
