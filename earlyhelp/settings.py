@@ -320,3 +320,5 @@ FAMILIES_PER_PAGE = 25
 # late actions can be finished), and a manager may reopen a closed episode within this many months.
 CASE_CLOSURE_GRACE_DAYS = int(os.environ.get("CASE_CLOSURE_GRACE_DAYS") or 28)
 CASE_REOPEN_MONTHS = int(os.environ.get("CASE_REOPEN_MONTHS") or 3)
+# Break-the-glass: how long a grant to see a family outside one's scope lasts.
+BREAK_GLASS_MINUTES = int(os.environ.get("BREAK_GLASS_MINUTES") or 60)

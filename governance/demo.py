@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from cases.models import Episode, Family
+from cases.models import Episode, Family, FamilyMember
 from cases.services import family_restricted_allow
 from earlyhelp.accounts.models import User
 from earlyhelp.core import perms
@@ -52,3 +52,92 @@ def restrictions_demo(*, today: date) -> str:
     overdue = ", the first overdue for review" if families else ""
     noun = "family" if len(families) == 1 else "families"
     return f"Restrictions recorded for {len(families)} restricted {noun}{overdue}."
+
+
+# Break-the-glass: (worker's e-mail, Local Area Team of the family they looked at, days ago, hour, minute, reason,
+# the pages they viewed as minutes after the grant). Only families outside the worker's scope with people in them.
+BREAK_GLASS_USES = [
+    (
+        "cfs.hob-moor@example.org",
+        "tang-hall",
+        3,
+        19,
+        40,
+        "Synthetic demo reason: police called out of hours about the youngest child; the Tang Hall team was closed.",
+        (("family", "", 2), ("person", "", 4), ("family", "chronology", 7)),
+    ),
+    (
+        "mash.screener@example.org",
+        "clifton",
+        11,
+        11,
+        15,
+        "Synthetic demo reason: a caller gave this child's NHS number; checking for a current plan before screening.",
+        (("family", "", 1), ("family", "case notes", 3)),
+    ),
+]
+
+
+def break_glass_demo(*, today: date) -> str:
+    """Two past uses of break-the-glass, each with the pages viewed under it flagged in the access log (appended to
+    the hash chain with the times they happened). Made once: nothing is added if any grant exists."""
+    from django.db import transaction
+
+    from cases.selectors import families_visible_to
+    from earlyhelp.audit.models import AccessChainHead, AccessEvent
+    from earlyhelp.audit.services import GENESIS_HASH, access_event_hash
+    from governance.models import BreakGlassGrant
+    from governance.services.break_glass import break_glass_minutes
+
+    if BreakGlassGrant.objects.exists():
+        return "Break-the-glass uses already recorded."
+
+    @transaction.atomic
+    def viewed(*, user, obj, detail: str, at: datetime, grant: BreakGlassGrant) -> None:
+        # As access_event_record appends, but at the time the page was viewed.
+        head, _ = AccessChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+        event = AccessEvent(
+            occurred_at=at,
+            user=user,
+            action=AccessEvent.Action.VIEW,
+            object_type=obj._meta.label_lower,
+            object_uuid=obj.uuid,
+            detail=detail,
+            break_glass_grant=grant.uuid,
+            previous_hash=head.last_hash,
+        )
+        event.hash = access_event_hash(previous_hash=head.last_hash, event=event)
+        event.save()
+        head.last_hash = event.hash
+        head.save(update_fields=["last_hash"])
+
+    uses = pages = 0
+    for email, team_slug, days_ago, hour, minute, reason, views in BREAK_GLASS_USES:
+        user = User.objects.filter(email=email, is_active=True).first()
+        if user is None:
+            continue
+        family = (
+            Family.objects.filter(local_area_team__slug=team_slug, restricted=False)
+            .filter(Exists(FamilyMember.objects.filter(family=OuterRef("pk"), person__restricted=False)))
+            .exclude(pk__in=families_visible_to(user).values("pk"))
+            .order_by("reference")
+            .first()
+        )
+        if family is None:
+            continue
+        person = family.members.filter(person__restricted=False).select_related("person").order_by("pk").first().person
+        granted_at = timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), time(hour, minute)))
+        grant = BreakGlassGrant.objects.create(
+            user=user,
+            family=family,
+            family_reference=family.reference,
+            reason=reason,
+            granted_at=granted_at,
+            expires_at=granted_at + timedelta(minutes=break_glass_minutes()),
+        )
+        for kind, detail, after in views:
+            obj = person if kind == "person" else family
+            viewed(user=user, obj=obj, detail=detail, at=granted_at + timedelta(minutes=after), grant=grant)
+            pages += 1
+        uses += 1
+    return f"Break-the-glass: {uses} past uses, with {pages} pages viewed under them flagged in the access log."

@@ -6,6 +6,7 @@ from datetime import date
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from cases.models import (
     Family,
@@ -22,6 +23,7 @@ from earlyhelp.core.perms import (
     ACCESS_FAMILY,
     ACCESS_RESTRICTED_FAMILY,
     ALLOCATE_EPISODE,
+    BREAK_GLASS,
     OVERRIDE_FAMILY_TEAM,
     TRIAGE_CONTACT,
     VIEW_FAMILY,
@@ -41,7 +43,8 @@ def _granted_family_ids(user, codename: str) -> QuerySet:
 
 def families_visible_to(user) -> QuerySet[Family]:
     """The families `user` may see: their teams' (rule 1), their grants (rule 2), for the MASH those linked to a
-    contact it is working (rule 3), and the allow-list (rule 4).
+    contact it is working (rule 3), the allow-list (rule 4), and their unexpired break-the-glass grants (rule 5,
+    never a restricted family; a subquery of the same query, so no extra query).
 
     A grant is usable only while consent covers the user's agency, or before any consent decision
     (`consent.selectors.families_shareable_with_user`). Restricted families are left out of rules 1
@@ -55,6 +58,11 @@ def families_visible_to(user) -> QuerySet[Family]:
         from referrals.selectors import families_at_the_front_door
 
         ordinary |= Q(pk__in=families_at_the_front_door().values("pk"))
+    if user.has_perm(BREAK_GLASS):
+        from governance.models import BreakGlassGrant
+
+        unexpired = BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now(), family__isnull=False)
+        ordinary |= Q(pk__in=unexpired.values("family_id"))
     allow_listed = Q(pk__in=_granted_family_ids(user, ACCESS_RESTRICTED_FAMILY))
     return Family.objects.filter((Q(restricted=False) & ordinary) | allow_listed)
 

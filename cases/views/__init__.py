@@ -27,6 +27,7 @@ from earlyhelp.audit.selectors import history_entries
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from governance.selectors import break_glass as break_glass_selectors
 
 PER_PAGE = 25
 TASK_LIST_PAGES = ("cases:my_tasks", "cases:team_tasks")
@@ -59,8 +60,11 @@ def search(request: HttpRequest) -> HttpResponse:
     criteria = selectors.SearchCriteria.from_session(saved)
     page = _page(request, selectors.person_search(user=request.user, criteria=criteria))
     families = list(selectors.family_search(user=request.user, criteria=criteria)[:FAMILY_HITS])
+    # Break-the-glass: "a record exists" (nothing else) for a specific search's matches outside the user's scope.
+    outside_scope = break_glass_selectors.records_outside_scope(user=request.user, criteria=criteria)
     form = SearchForm(initial=criteria.as_initial())
-    return render(request, "cases/search.html", {"form": form, "page": page, "families": families})
+    context = {"form": form, "page": page, "families": families, "outside_scope": outside_scope}
+    return render(request, "cases/search.html", context)
 
 
 @login_required

@@ -35,6 +35,12 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
+def _break_glass_grant(*, user, obj, request: HttpRequest | None):
+    from governance.selectors.break_glass import break_glass_grant_in_session
+
+    return break_glass_grant_in_session(session=getattr(request, "session", None), user=user, obj=obj)
+
+
 @transaction.atomic(savepoint=False)  # no savepoint: if the log cannot be written, the request fails
 def access_event_record(
     *,
@@ -44,7 +50,10 @@ def access_event_record(
     detail: str = "",
     request: HttpRequest | None = None,
 ) -> AccessEvent:
-    """Append one access event to the chain. Appends are serialised by locking the chain head."""
+    """Append one access event to the chain. Appends are serialised by locking the chain head.
+
+    An event about a family the user sees under break-the-glass (the family, a record with its `family_id`, or a
+    person who was in it when the grant was given) carries the grant's uuid, read from the session, no query."""
     head, _ = AccessChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
     event = AccessEvent(
         occurred_at=timezone.now(),
@@ -54,6 +63,7 @@ def access_event_record(
         object_uuid=getattr(obj, "uuid", None),
         detail=detail[:500],
         ip_address=client_ip(request),
+        break_glass_grant=_break_glass_grant(user=user, obj=obj, request=request),
         previous_hash=head.last_hash,
     )
     event.hash = access_event_hash(previous_hash=head.last_hash, event=event)

@@ -24,6 +24,7 @@ _NAVIGATION = (
     ("Annex A", "reporting:annex_a", perms.DOWNLOAD_ANNEX_A),
     ("Case audits", "reporting:case_audits", perms.VIEW_CASE_AUDITS),
     ("Training", "reporting:training", perms.VIEW_TRAINING),
+    ("Break-the-glass uses", "governance:break_glass_report", perms.VIEW_BREAK_GLASS_REPORT),
     ("Restricted records", "governance:restrictions", perms.MANAGE_RESTRICTIONS),
     ("Subject access requests", "governance:subject_access_list", perms.SUBJECT_ACCESS),
 )
