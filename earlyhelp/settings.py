@@ -288,6 +288,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.restrictions_review_task",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Families whose youngest child has turned 25 join the retention review queue (after the night's casework).
+    "retention-reviews-daily": {
+        "task": "governance.tasks.retention_reviews_build_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # Security headers. Production adds HTTPS-only settings; `check --deploy` is clean with them.

@@ -138,6 +138,8 @@ class RetentionReview(DomainModel):
         DUE = "due", "Due for review"
         HELD = "held", "Legal hold"
 
+    TRANSITIONS = {Status.DUE: {Status.HELD}, Status.HELD: {Status.DUE}}  # a hold is placed, then released
+
     family = models.OneToOneField("cases.Family", on_delete=models.CASCADE, related_name="retention_review")
     due_on = models.DateField(help_text="The youngest child's 25th birthday")
     status = models.CharField(max_length=5, choices=Status.choices, default=Status.DUE)

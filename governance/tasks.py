@@ -38,3 +38,12 @@ def subject_access_requeue_task() -> int:
 
     with acting_as(service_account_get(name="governance")):
         return subject_access_requeue()
+
+
+@shared_task(acks_late=True)
+def retention_reviews_build_task() -> int:
+    """Daily: queue a retention review for each family whose youngest child has turned 25; safe to run twice."""
+    from governance.services.retention import retention_reviews_build
+
+    with acting_as(service_account_get(name="retention")):
+        return retention_reviews_build(today=timezone.localdate())

@@ -26,6 +26,7 @@ _NAVIGATION = (
     ("Training", "reporting:training", perms.VIEW_TRAINING),
     ("Break-the-glass uses", "governance:break_glass_report", perms.VIEW_BREAK_GLASS_REPORT),
     ("Restricted records", "governance:restrictions", perms.MANAGE_RESTRICTIONS),
+    ("Retention reviews", "governance:retention_queue", perms.REVIEW_RETENTION),
     ("Subject access requests", "governance:subject_access_list", perms.SUBJECT_ACCESS),
 )
 

@@ -19,8 +19,7 @@ from consent.models import ConsentRecord
 from documents.models import Document, DocumentRequest
 from earlyhelp.accounts.models import SignedInSession
 from earlyhelp.core import perms
-from governance.models import SubjectAccessRequest
-from governance.models import Restriction
+from governance.models import Restriction, RetentionReview, SubjectAccessRequest
 from locality.models import Agency
 from referrals.models import Contact
 from reporting.models import CaseAudit, TrainingRecord
@@ -104,6 +103,8 @@ VISIBLE_BY_KIND = {
     # restricted families.
     "sf_registration": VISIBLE | {"sf_officer": {"own", "other", "granted"}},
     "sf_need": VISIBLE | {"sf_officer": {"own", "other", "granted"}},
+    # A family's retention review: information governance officers, for every family (by reference only).
+    "retention_review": {"ig_officer": set(SCOPES)},
     # Subject access: information governance officers answer for anyone held, restricted people included.
     "subject_access_person": {"ig_officer": set(SCOPES)},
     "subject_access_request": {"ig_officer": set(SCOPES)},
@@ -357,6 +358,13 @@ MATRIX = {
     # break-the-glass ("break_glass_family": a family asked for from outside one's scope, see expected_status)
     "governance:break_glass_report": Entry("login", perms.VIEW_BREAK_GLASS_REPORT),
     "governance:break_glass_request": Entry("break_glass_family", perms.BREAK_GLASS, writes=True),
+    # retention
+    "governance:retention_queue": Entry("login", perms.REVIEW_RETENTION),
+    "governance:retention_disposed": Entry("login", perms.REVIEW_RETENTION),
+    "governance:retention_review": Entry("retention_review", perms.REVIEW_RETENTION),
+    "governance:retention_dispose": Entry("retention_review", perms.REVIEW_RETENTION, writes=True),
+    "governance:retention_hold": Entry("retention_review", perms.REVIEW_RETENTION, writes=True),
+    "governance:retention_release": Entry("retention_review", perms.REVIEW_RETENTION, writes=True),
     "admin:*": Entry("admin"),
 }
 
@@ -389,6 +397,8 @@ POST_ONLY = {
     "documents:retry",
     # Supporting Families
     "cases:sf_move",
+    # retention
+    "governance:retention_release",
     # subject access requests
     "governance:subject_access_retry",
     # restricted records
@@ -455,6 +465,7 @@ SCOPED_KINDS = CASE_KINDS | {
     "sf_registration",
     "sf_need",
     "transfer",
+    "retention_review",
     "break_glass_family",
     "subject_access_person",
     "subject_access_request",
@@ -506,6 +517,7 @@ def world(request, own_family, other_family, restricted_family, granted_family):
         )
         AssessmentSectionFactory(assessment=assessment, key="needs", person=None, position=3)
         members[f"need:{scope}"] = NeedFactory(assessment=assessment)
+        members[f"retention_review:{scope}"] = RetentionReview.objects.create(family=family, due_on=date(2025, 1, 6))
         members[f"subject_access_request:{scope}"] = _subject_access_request(
             members[scope].person, request.getfixturevalue("ig_officer_user")
         )
@@ -686,7 +698,13 @@ def _path(name: str, entry: Entry, scope: str | None, families, members) -> str:
         return reverse(name, kwargs={"uuid": members["signed_in_session"].uuid})
     if entry.kind == "team":  # the Local Area Team of the scope's family
         return reverse(name, kwargs={"uuid": families[scope].local_area_team.uuid})
-    if entry.kind in CASE_KINDS or entry.kind in ("contact", "episode", "document_request", *REPORTING_KINDS):
+    if entry.kind in CASE_KINDS or entry.kind in (
+        "contact",
+        "episode",
+        "document_request",
+        "retention_review",
+        *REPORTING_KINDS,
+    ):
         return reverse(name, kwargs={"uuid": members[f"{entry.kind}:{scope}"].uuid})
     if entry.kind == "referral":  # every contact in the world was referred by the partner practitioner
         return reverse(name, kwargs={"uuid": members[f"contact:{scope}"].uuid})

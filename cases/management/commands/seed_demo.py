@@ -19,7 +19,7 @@ from cases.transfer_outcome_demo import seed_social_care_outcomes
 from earlyhelp.accounts.services import service_account_get
 from earlyhelp.audit.context import acting_as
 from earlyhelp.core.roles import roles_sync
-from governance.demo import break_glass_demo, restrictions_demo
+from governance.demo import break_glass_demo, restrictions_demo, retention_demo
 from reporting.demo import seed_indicator_snapshots
 from reporting.demo_quality import seed_case_audits, seed_training
 
@@ -59,6 +59,7 @@ class Command(BaseCommand):
                 seed_training,
                 seed_indicator_snapshots,
                 restrictions_demo,
+                retention_demo,
                 break_glass_demo,
             ):
                 self.stdout.write(seed_part(today=today))

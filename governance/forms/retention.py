@@ -1,0 +1,91 @@
+"""Forms for retention: the queue's filter, disposing of a family's records (a reason and a code from the
+authenticator app), and placing a legal hold."""
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Layout, Size, Submit
+from django import forms
+from django.utils import timezone
+
+from earlyhelp.accounts.otp import code_matches
+from earlyhelp.core.forms import GovDateField, gov_text_field, query_form_helper
+from governance.models import RetentionReview
+
+REASON_MAX_LENGTH = 2000
+
+
+class RetentionQueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "All"), *RetentionReview.Status.choices],
+        error_messages={"invalid_choice": "Choose a status from the list"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = query_form_helper(Field.radios("status", legend_size=Size.SMALL, small=True, inline=True))
+
+
+class DisposeForm(forms.Form):
+    reason = gov_text_field(
+        "Why are the records being disposed of?",
+        message="Say why the records are being disposed of",
+        hint="For example, the retention period has passed and nothing requires the records to be kept. This is "
+        "kept with the record of the disposal.",
+        rows=3,
+        max_length=REASON_MAX_LENGTH,
+    )
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6-digit code your authenticator app shows now",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={"required": "Enter the code from your authenticator app"},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.textarea("reason", label_size=Size.SMALL),
+            Field.text("code", field_width=5, label_size=Size.SMALL),
+            Submit("submit", "Dispose of the records", css_class="govuk-button--warning"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        # The code is checked last, and only when the rest is right, so a code is not used up by a refused form.
+        if not self.errors and not code_matches(user=self.user, code=cleaned.get("code", "")):
+            self.add_error("code", "The code is not right. Enter the code your authenticator app shows now")
+        return cleaned
+
+
+class LegalHoldForm(forms.Form):
+    reason = gov_text_field(
+        "Why must the records be kept?",
+        message="Say why the records must be kept",
+        hint="For example, a claim, an inquiry or a complaint that needs them",
+        rows=3,
+        max_length=REASON_MAX_LENGTH,
+    )
+    review_on = GovDateField(
+        label="Date to look at the hold again", help_text="For example, 27 3 2027. It must be in the future"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.textarea("reason", label_size=Size.SMALL),
+            Field("review_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+            Submit("submit", "Place a legal hold"),
+        )
+
+    def clean_review_on(self):
+        review_on = self.cleaned_data["review_on"]
+        if review_on is not None and review_on <= timezone.localdate():
+            raise forms.ValidationError("The date to look at the hold again must be in the future")
+        return review_on
