@@ -283,6 +283,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.indicators_snapshot_task",
         "schedule": crontab(day_of_month=1, hour=3, minute=0),
     },
+    # The whole access log's hash chain; information governance officers are told if it is broken.
+    "verify-audit-chain-daily": {
+        "task": "earlyhelp.audit.tasks.audit_chain_verify_task",
+        "schedule": crontab(hour=4, minute=0),
+    },
     # Restrictions due for review (every 90 days): each information governance officer is told once.
     "restriction-reviews-daily": {
         "task": "governance.tasks.restrictions_review_task",

@@ -71,3 +71,23 @@ def access_event_record(
     head.last_hash = event.hash
     head.save(update_fields=["last_hash"])
     return event
+
+
+def access_chain_break_report(*, broken, url: str = "") -> int:
+    """Tell every information governance officer where the access log's chain is broken.
+
+    An officer who still has the same notification unread is not told again, so the daily check says it once
+    per break however often it runs. Returns how many officers were told."""
+    from cases.selectors import users_with_role
+    from earlyhelp.accounts.models import Notification
+    from earlyhelp.accounts.services import notify
+    from earlyhelp.core import perms
+
+    message = str(broken)[:300]
+    already_told = Notification.objects.filter(message=message, read_at__isnull=True).values("user")
+    officers = users_with_role(role=perms.IG_OFFICER).exclude(pk__in=already_told)
+    told = 0
+    for officer in officers:
+        notify(user=officer, message=message, url=url)
+        told += 1
+    return told

@@ -1,6 +1,11 @@
 """Pages of the access log."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from earlyhelp.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("access-log/", views.access_log, name="access_log"),
+    path("families/<uuid:uuid>/viewed-by/", views.family_access, name="family_access"),
+]

@@ -25,6 +25,7 @@ _NAVIGATION = (
     ("Case audits", "reporting:case_audits", perms.VIEW_CASE_AUDITS),
     ("Training", "reporting:training", perms.VIEW_TRAINING),
     ("Break-the-glass uses", "governance:break_glass_report", perms.VIEW_BREAK_GLASS_REPORT),
+    ("Access log", "audit:access_log", perms.VIEW_ACCESS_EVENTS),
     ("Restricted records", "governance:restrictions", perms.MANAGE_RESTRICTIONS),
     ("Retention reviews", "governance:retention_queue", perms.REVIEW_RETENTION),
     ("Subject access requests", "governance:subject_access_list", perms.SUBJECT_ACCESS),

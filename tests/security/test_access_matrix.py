@@ -103,6 +103,9 @@ VISIBLE_BY_KIND = {
     # restricted families.
     "sf_registration": VISIBLE | {"sf_officer": {"own", "other", "granted"}},
     "sf_need": VISIBLE | {"sf_officer": {"own", "other", "granted"}},
+    # Who has viewed a family: information governance officers for every family, restricted ones included; a
+    # manager for a family they see in a team they manage.
+    "viewed_by": {"ig_officer": set(SCOPES), "lat_manager": {"own"}},
     # A family's retention review: information governance officers, for every family (by reference only).
     "retention_review": {"ig_officer": set(SCOPES)},
     # Subject access: information governance officers answer for anyone held, restricted people included.
@@ -338,6 +341,9 @@ MATRIX = {
     "cases:sf_need_add": Entry("sf_registration", perms.REGISTER_SUPPORTING_FAMILIES, writes=True),
     "cases:sf_need_outcome": Entry("sf_need", perms.REGISTER_SUPPORTING_FAMILIES, writes=True),
     "cases:sf_move": Entry("sf_registration", perms.MANAGE_SUPPORTING_FAMILIES, writes=True),
+    # access log
+    "audit:access_log": Entry("login", perms.VIEW_ACCESS_EVENTS),
+    "audit:family_access": Entry("viewed_by", perms.VIEW_RECORD_ACCESS),
     # restricted records ("restriction": the world's one restriction, of the restricted family, seen city-wide)
     "governance:restrictions": Entry("login", perms.MANAGE_RESTRICTIONS),
     "governance:restriction_find": Entry("login", perms.RESTRICT_RECORDS),
@@ -465,6 +471,7 @@ SCOPED_KINDS = CASE_KINDS | {
     "sf_registration",
     "sf_need",
     "transfer",
+    "viewed_by",
     "retention_review",
     "break_glass_family",
     "subject_access_person",
@@ -664,7 +671,7 @@ def _url(name: str, entry: Entry, scope: str | None, families, members) -> str:
 def _path(name: str, entry: Entry, scope: str | None, families, members) -> str:
     if entry.kind == "admin":
         return reverse("admin:index")
-    if entry.kind in ("family", "family_to_restrict", "break_glass_family"):
+    if entry.kind in ("family", "viewed_by", "family_to_restrict", "break_glass_family"):
         return reverse(name, kwargs={"uuid": families[scope].uuid})
     if entry.kind == "person_to_restrict":
         return reverse(name, kwargs={"uuid": members[scope].person.uuid})
