@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "earlyhelp.core",
     "earlyhelp.accounts",
     "earlyhelp.audit",
@@ -76,6 +79,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Headers for every response, outside anything that can answer early (the redirect to HTTPS, a static file, a
+    # redirect to sign in); each only adds headers on the way out.
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "earlyhelp.core.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,9 +93,7 @@ MIDDLEWARE = [
     "earlyhelp.accounts.middleware.sessions.SessionLimitsMiddleware",
     "earlyhelp.accounts.middleware.two_factor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "earlyhelp.core.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -300,7 +306,46 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Security headers. Production adds HTTPS-only settings; `check --deploy` is clean with them.
+# Security headers on every response (tests/security/test_headers.py walks every URL for them). Production adds
+# HTTPS-only settings; `check --deploy --fail-level WARNING` is clean with them.
+# Content-Security-Policy (django-csp, ADR 0005): everything from our own origin, no inline script or style (no
+# 'unsafe-inline', no nonces: the pages have no inline code), no plugins, no framing, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF],
+        "connect-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    }
+}
+# Permissions-Policy (earlyhelp.core.middleware): browser features no page uses are off for it and any frame.
+PERMISSIONS_POLICY = dict.fromkeys(
+    (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",  # the Topics API, which replaced FLoC's interest-cohort
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ),
+    (),
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -311,8 +356,11 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    # Cookies only over HTTPS; the __Host- prefix also ties them to this host (no Domain, path /).
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 LOGGING = {
     "version": 1,

@@ -2,8 +2,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from earlyhelp.core.middleware import CONTENT_SECURITY_POLICY
-
 pytestmark = pytest.mark.django_db
 
 
@@ -21,8 +19,8 @@ def test_pages_with_personal_data_are_never_cached(cfs_worker_client, own_family
 
 def test_every_page_has_a_strict_content_security_policy(client):
     response = client.get(reverse("accounts:login"))
-    assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
-    assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
+    policy = dict(directive.strip().split(" ", 1) for directive in response["Content-Security-Policy"].split(";"))
+    assert (policy["script-src"], policy["style-src"]) == ("'self'", "'self'")
     assert response["X-Frame-Options"] == "DENY"
 
 

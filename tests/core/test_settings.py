@@ -28,9 +28,24 @@ def test_production_refuses_to_start_with_debug_on():
 
 
 def test_production_settings_pass_the_deployment_checklist():
-    key = secrets.token_urlsafe(60)
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", DJANGO_ENV="production", DJANGO_SECRET_KEY=key)
+    """Django's deployment checks (HSTS, secure and HttpOnly cookies, SSL redirect, X-Frame-Options DENY, a long
+    secret key, DEBUG off) with the environment a production deployment gives, failing on any warning."""
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
+        DJANGO_ALLOWED_HOSTS="earlyhelp.example.gov.uk",
+        DJANGO_CSRF_TRUSTED_ORIGINS="https://earlyhelp.example.gov.uk",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_no_security_check_is_silenced():
+    assert not [check for check in settings.SILENCED_SYSTEM_CHECKS if check.startswith(("security.", "csp."))]
 
 
 def test_every_model_change_has_a_migration():
