@@ -72,16 +72,42 @@ class CodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]
-        if "\x00" in code:
-            raise forms.ValidationError(CODE_WRONG)
-        result = code_check(user=self.user, code=code)
-        if result.throttled_until is not None:
-            seconds = max(1, math.ceil((result.throttled_until - timezone.now()).total_seconds()))
-            wait = f"{seconds} second{'s' if seconds != 1 else ''}"
-            raise forms.ValidationError(CODE_THROTTLED.format(wait=wait))
-        if not result.accepted:
-            raise forms.ValidationError(CODE_WRONG)
+        error = code_refusal(user=self.user, code=code)
+        if error:
+            raise forms.ValidationError(error)
         return code
+
+
+def code_refusal(*, user, code: str) -> str:
+    """Why `code` is refused for `user` (wrong, already used, or too many wrong codes: wait), or "" if accepted.
+    Checking a code uses it up."""
+    if "\x00" in code:
+        return CODE_WRONG
+    result = code_check(user=user, code=code)
+    if result.throttled_until is not None:
+        seconds = max(1, math.ceil((result.throttled_until - timezone.now()).total_seconds()))
+        return CODE_THROTTLED.format(wait=f"{seconds} second{'s' if seconds != 1 else ''}")
+    return "" if result.accepted else CODE_WRONG
+
+
+class CodeConfirmedForm(forms.Form):
+    """A sensitive action the user confirms with a code from their authenticator app (break-the-glass, disposing of
+    records). The code is checked last, and only when the rest of the form is right, so a refused form does not use
+    it up. Subclasses add their fields and a layout."""
+
+    code = _code_field("Code from your authenticator app", "The 6-digit code your authenticator app shows now")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            error = code_refusal(user=self.user, code=cleaned.get("code", ""))
+            if error:
+                self.add_error("code", error)
+        return cleaned
 
 
 class AuthenticatorForm(forms.Form):

@@ -65,12 +65,6 @@ def code_check(*, user, code: str) -> CodeCheck:
         return CodeCheck(accepted=device.verify_token(code))
 
 
-def code_matches(*, user, code: str) -> bool:
-    """Whether `code` is a current code from one of `user`'s confirmed devices (an authenticator app's TOTP code or
-    an unused backup code). django-otp refuses a TOTP code already used and throttles repeated failures."""
-    return code_check(user=user, code=code).accepted
-
-
 def totp_time_step(*, key: str, code: str, tolerance: int = 1) -> int | None:
     """The time step at which `code` is the TOTP code of the hex `key` (within `tolerance` steps of now), or None.
     Used to confirm a new authenticator app before its device is saved."""

@@ -5,7 +5,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
 from django import forms
 
-from earlyhelp.accounts.otp import code_matches
+from earlyhelp.accounts.forms import CodeConfirmedForm
 from earlyhelp.core.forms import GovDateField, query_form_helper
 from governance.selectors.break_glass import break_glass_report_users
 from governance.services.break_glass import REASON_MIN_LENGTH, REASON_TOO_SHORT
@@ -13,7 +13,7 @@ from governance.services.break_glass import REASON_MIN_LENGTH, REASON_TOO_SHORT
 REASON_MAX_LENGTH = 2000
 
 
-class BreakGlassRequestForm(forms.Form):
+class BreakGlassRequestForm(CodeConfirmedForm):
     reason = forms.CharField(
         label="Why do you need to see this record now?",
         help_text=f"At least {REASON_MIN_LENGTH} characters. Your manager and the information governance officer "
@@ -25,17 +25,10 @@ class BreakGlassRequestForm(forms.Form):
             "max_length": f"Keep the reason to {REASON_MAX_LENGTH:,} characters",
         },
     )
-    code = forms.CharField(
-        label="Code from your authenticator app",
-        help_text="The 6-digit code your authenticator app shows now",
-        max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
-        error_messages={"required": "Enter the code from your authenticator app"},
-    )
+    field_order = ("reason", "code")
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
+        super().__init__(*args, user=user, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -49,14 +42,6 @@ class BreakGlassRequestForm(forms.Form):
         if len(reason) < REASON_MIN_LENGTH:
             raise forms.ValidationError(REASON_TOO_SHORT)
         return reason
-
-    def clean(self):
-        cleaned = super().clean()
-        # The code is checked last, and only when the rest is right, so a code is not used up by a form that is
-        # refused anyway.
-        if not self.errors and not code_matches(user=self.user, code=cleaned.get("code", "")):
-            self.add_error("code", "The code is not right. Enter the code your authenticator app shows now")
-        return cleaned
 
 
 class _UserChoiceField(forms.ModelChoiceField):

@@ -6,7 +6,7 @@ from crispy_forms_gds.layout import Field, Layout, Size, Submit
 from django import forms
 from django.utils import timezone
 
-from earlyhelp.accounts.otp import code_matches
+from earlyhelp.accounts.forms import CodeConfirmedForm
 from earlyhelp.core.forms import GovDateField, gov_text_field, query_form_helper
 from governance.models import RetentionReview
 
@@ -26,7 +26,7 @@ class RetentionQueueFilterForm(forms.Form):
         self.helper = query_form_helper(Field.radios("status", legend_size=Size.SMALL, small=True, inline=True))
 
 
-class DisposeForm(forms.Form):
+class DisposeForm(CodeConfirmedForm):
     reason = gov_text_field(
         "Why are the records being disposed of?",
         message="Say why the records are being disposed of",
@@ -35,17 +35,10 @@ class DisposeForm(forms.Form):
         rows=3,
         max_length=REASON_MAX_LENGTH,
     )
-    code = forms.CharField(
-        label="Code from your authenticator app",
-        help_text="The 6-digit code your authenticator app shows now",
-        max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
-        error_messages={"required": "Enter the code from your authenticator app"},
-    )
+    field_order = ("reason", "code")
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
+        super().__init__(*args, user=user, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -53,13 +46,6 @@ class DisposeForm(forms.Form):
             Field.text("code", field_width=5, label_size=Size.SMALL),
             Submit("submit", "Dispose of the records", css_class="govuk-button--warning"),
         )
-
-    def clean(self):
-        cleaned = super().clean()
-        # The code is checked last, and only when the rest is right, so a code is not used up by a refused form.
-        if not self.errors and not code_matches(user=self.user, code=cleaned.get("code", "")):
-            self.add_error("code", "The code is not right. Enter the code your authenticator app shows now")
-        return cleaned
 
 
 class LegalHoldForm(forms.Form):

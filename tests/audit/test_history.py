@@ -93,7 +93,8 @@ def test_acting_as_records_the_service_account_outside_a_request(own_family):
 def test_seed_demo_command_writes_history_with_its_service_account(york_reference_data):
     call_command("seed_demo", families=3, seed=7, stdout=open("/dev/null", "w"))  # noqa: SIM115
     robot = service_account_get(name="seed-demo")
-    assert Family.history.filter(history_user=robot).count() == 3
+    # Three ordinary families, and the few closed long ago that the retention demo adds.
+    assert Family.history.filter(history_user=robot).count() == Family.objects.count() > 3
     assert Person.history.exclude(history_user=robot).count() == 0
     assert FamilyMember.history.filter(history_user__isnull=True).count() == 0
 
