@@ -80,6 +80,10 @@ constraints: install ## Re-pin every installed Python package into constraints.t
 	   echo '# Regenerate with: make constraints'; \
 	   $(BIN)/pip freeze --exclude-editable; } > constraints.txt
 
+.PHONY: security
+security: install ## Security scan: pip-audit, bandit, check --deploy, sqlmap on a local instance (network, ~10 min)
+	$(BIN)/python scripts/security_scan.py $(SECURITY_ARGS)
+
 .PHONY: ci
 ci: ## Run what CI runs (.ci/run): services, Chromium, then make test on PostgreSQL and Redis
 	bash .ci/run

@@ -33,7 +33,7 @@ def env_time(name: str, default: str) -> time:
         raise ImproperlyConfigured(f"{name} must be a time such as 09:00, not {value!r}.") from None
 
 
-DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-never-use-in-production"
+DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-never-use-in-production"  # nosec B105  # refused in production below
 
 ENVIRONMENT = os.environ.get("DJANGO_ENV", "local")
 PRODUCTION = ENVIRONMENT == "production"

@@ -270,7 +270,7 @@ class _ScaleCarried(Expression):
         goals, scores = quote(Goal._meta.db_table), quote(GoalScore._meta.db_table)
         # Only compiled column references and quoted table names are put in the text; values are parameters.
         sql = (
-            f"(WITH RECURSIVE eh_chain (goal_id, carried_from_id, depth) AS ("  # noqa: S608
+            f"(WITH RECURSIVE eh_chain (goal_id, carried_from_id, depth) AS ("  # noqa: S608  # nosec B608  # compiled columns and quoted table names only; values are parameters
             f"SELECT {goal_sql}, {carried_sql}, 0 "
             f"UNION ALL SELECT eh_goal.id, eh_goal.carried_from_id, eh_chain.depth + 1 "
             f"FROM {goals} eh_goal JOIN eh_chain ON eh_goal.id = eh_chain.carried_from_id "

@@ -172,14 +172,14 @@ def casework_load(
 ) -> int:
     """Episodes of work for about a quarter of `families`; returns how many. Families with open early help (from
     the MASH demo) and restricted families are left as they are."""
-    rng = random.Random(f"casework-{seed}")
+    rng = random.Random(f"casework-{seed}")  # nosec B311  # seeded generator for synthetic demo data, not for anything secret
     staff = _staff_by_team(families, users)
     # The requests the MASH made, and the partners, draw on their own random numbers: the rest of the demo stays
     # as it was for a given seed.
-    cases = _cases_choose(rng, families, staff) + _taken_up_choose(random.Random(f"taken-up-{seed}"), families, staff)
+    cases = _cases_choose(rng, families, staff) + _taken_up_choose(random.Random(f"taken-up-{seed}"), families, staff)  # nosec B311  # seeded generator for synthetic demo data, not for anything secret
     _taf_partners_choose(cases, users)
     builder = parts.Builder(rng=rng, agencies=agencies)
-    partners = Partners(rng=random.Random(f"partners-{seed}"), users=users, agencies=agencies)
+    partners = Partners(rng=random.Random(f"partners-{seed}"), users=users, agencies=agencies)  # nosec B311  # seeded generator for synthetic demo data, not for anything secret
     for start in range(0, len(cases), CHUNK):
         chunk = cases[start : start + CHUNK]
         with transaction.atomic():

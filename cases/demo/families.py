@@ -52,7 +52,7 @@ def _families(
     *, count: int, seed: int, seeder: User, agencies: dict[str, Agency], progress: Callable[[str], object]
 ) -> list[Family]:
     """Create `count` families in batches, each batch with its history rows in bulk."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # seeded generator for synthetic demo data, not for anything secret
     fake = Faker("en_GB")
     fake.seed_instance(seed)
     context = {

@@ -52,7 +52,7 @@ def bulk_insert_with_history(objs: Sequence[models.Model], *, user, batch_size: 
         rows = [tuple(_raw(getattr(obj, f.attname)) for f in fields) for obj in batch]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         # Identifiers come from model metadata, quoted; every value is a parameter.
-        sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES %s RETURNING id"  # noqa: S608
+        sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES %s RETURNING id"  # noqa: S608  # nosec B608  # quoted identifiers from model metadata; values are parameters
         with connection.cursor() as cursor:
             ids = execute_values(cursor.cursor, sql, rows, page_size=len(rows), fetch=True)
         for obj, (pk,) in zip(batch, ids, strict=True):
@@ -68,5 +68,5 @@ def bulk_insert_with_history(objs: Sequence[models.Model], *, user, batch_size: 
         history_columns = ", ".join(connection.ops.quote_name(f.column) for f in history_fields)
         history_table = connection.ops.quote_name(model.history.model._meta.db_table)
         with connection.cursor() as cursor:
-            history_sql = f"INSERT INTO {history_table} ({history_columns}) VALUES %s"  # noqa: S608
+            history_sql = f"INSERT INTO {history_table} ({history_columns}) VALUES %s"  # noqa: S608  # nosec B608  # quoted identifiers from model metadata; values are parameters
             execute_values(cursor.cursor, history_sql, history_rows, page_size=len(rows))
