@@ -66,6 +66,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(created)} families added, {episodes} with early help under way. "
-                f"Password: {DEMO_PASSWORD}"
+                f"Password: {DEMO_PASSWORD} (then the code that manage.py demo_code prints)."
             )
         )
