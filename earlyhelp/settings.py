@@ -185,7 +185,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 if (NODE_MODULES / "govuk-frontend/dist/govuk").is_dir():
     STATICFILES_DIRS.append(("govuk", NODE_MODULES / "govuk-frontend/dist/govuk"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads and generated files (subject access packs, consent evidence) readable by the app's user only.
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -7,10 +7,12 @@
 
 What is included: the person's own record, addresses and history; every family they belong to, and from those
 families whatever is about them or about the family as a whole (a note, goal, section or session about someone
-else only is left out); the contacts naming them or their families; who has viewed their or their families'
-records. Every other private individual named (family members, other children, relatives, members of the public
-who made a referral) is a third party: flagged wherever their name appears, in the report and in the JSON, for the
-officer to redact before the pack is sent. Practitioners acting in their role are listed separately.
+else only is left out); the contacts naming them as a child, and their families' contacts naming no child (a
+contact about a child is about that child, someone else: it is left out of a parent's or a sibling's pack); who
+has viewed their or their families' records. Every other private individual named (family members, other children,
+relatives, members of the public who made a referral) is a third party: flagged wherever their name appears, in the
+report and in the JSON, for the officer to redact before the pack is sent. Practitioners acting in their role are
+listed separately.
 
 The data is read with a fixed number of queries whatever the size of the record (no query per note or per row).
 """
@@ -569,7 +571,7 @@ def _referrer(contact: Contact, names: Names):
 
 def _contact_section(person: Person, families, names: Names) -> Section:
     contacts = (
-        Contact.objects.filter(Q(children__person=person) | Q(family__in=families))
+        Contact.objects.filter(Q(children__person=person) | Q(family__in=families, children__isnull=True))
         .distinct()
         .select_related(
             "family", "referrer_user", "recorded_by", "assigned_to", "local_area_team", "decision__decided_by"
@@ -636,7 +638,8 @@ def _contact_section(person: Person, families, names: Names) -> Section:
     return Section(
         "contacts",
         "Contacts and referrals",
-        "Concerns received by the Multi-Agency Safeguarding Hub naming the person or about their families.",
+        "Concerns received by the Multi-Agency Safeguarding Hub naming the person, or about their families with no "
+        "child named.",
         records,
     )
 

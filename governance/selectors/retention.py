@@ -50,7 +50,7 @@ from cases.models import (
 from consent.models import ConsentRecord, ConsentShare, ConsentSubject, DisclosureLog
 from documents.models import Document, DocumentRequest
 from earlyhelp.accounts.models import Notification
-from governance.models import FamilyTombstone, Restriction, RetentionReview
+from governance.models import FamilyTombstone, Restriction, RetentionReview, SubjectAccessRequest
 from referrals.models import ConcernFlag, Contact, ContactChild, MashDecision, RagRating, SignpostedService
 from reporting.models import CaseAudit
 
@@ -142,6 +142,18 @@ def family_has_open_work(*, family: Family) -> dict[str, bool]:
         "episode": Episode.objects.filter(family=family, status__in=Episode.OPEN).exists(),
         "contact": Contact.objects.filter(family=family, status__in=Contact.OPEN).exists(),
     }
+
+
+def family_subject_access_pending(*, family: Family, today: date) -> bool:
+    """Whether a subject access request about one of the family's members is still being answered: queued, being
+    built or failed, or ready but still within its response period (received less than one calendar month and a
+    day ago, so its `due_on` is today or later). Disposing of the records would destroy what the pack is made of,
+    or what the person may still ask about."""
+    SAR = SubjectAccessRequest.Status
+    return SubjectAccessRequest.objects.filter(
+        Q(status__in=[SAR.QUEUED, SAR.BUILDING, SAR.FAILED]) | Q(status=SAR.READY, due_on__gte=today),
+        person__memberships__family=family,
+    ).exists()
 
 
 @dataclass
@@ -280,8 +292,9 @@ def _people_referred_to_elsewhere(candidates: list[int], steps) -> set[int]:
 
 def family_disposal_plan(*, family: Family) -> DisposalPlan:
     """What disposing of `family`'s records deletes: the family's own records, the people who belong to no other
-    family (with their addresses, concern flags and restrictions), the object permissions on them, and the
-    notifications that name or link to them. People in another family stay; only their membership of this one goes.
+    family (with their addresses, concern flags, restrictions and subject access requests with their packs), the
+    object permissions on them, and the notifications that name or link to them. People in another family stay;
+    only their membership of this one goes.
     """
     steps = _family_steps(family)
     members = list(FamilyMember.objects.filter(family=family).values_list("person_id", flat=True))
@@ -292,6 +305,9 @@ def family_disposal_plan(*, family: Family) -> DisposalPlan:
     elsewhere = _people_referred_to_elsewhere(candidates, steps)
     disposed = [pk for pk in candidates if pk not in elsewhere]
     kept = sorted(in_other_families | (set(candidates) & elsewhere))
+    # Subject access requests about the people who go (their packs hold copies of the records): before the
+    # notifications, so those linking to a request go too, and before the people, so they are deleted, not unlinked.
+    steps.append((SubjectAccessRequest, SubjectAccessRequest.objects.filter(person_id__in=disposed)))
     steps += [
         (Restriction, Restriction.objects.filter(Q(family=family) | Q(person_id__in=disposed))),
         (RetentionReview, RetentionReview.objects.filter(family=family)),

@@ -8,16 +8,17 @@ import threading
 from collections import defaultdict
 from datetime import date
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import ProtectedError
+from django.db.models import Exists, OuterRef, ProtectedError, Q
 from django.db.models.signals import post_delete
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core.states import status_move
-from governance.models import FamilyTombstone, RetentionReview
+from governance.models import BreakGlassGrant, FamilyTombstone, RetentionReview
 from governance.selectors.retention import (
     HISTORY_COUNT_KEY,
     RETENTION_YEARS,
@@ -26,6 +27,7 @@ from governance.selectors.retention import (
     family_disposal_plan,
     family_has_open_work,
     family_past_retention,
+    family_subject_access_pending,
 )
 from referrals.models import Contact
 
@@ -113,6 +115,11 @@ def _refusal(review: RetentionReview, *, today: date) -> str:
         return "The family has an open episode of early help. Its records cannot be disposed of while it is open"
     if open_work["contact"]:
         return "The MASH has an open contact about the family. Its records cannot be disposed of while it is open"
+    if family_subject_access_pending(family=review.family, today=today):
+        return (
+            "A subject access request about a member of the family is still being answered. The records cannot be "
+            "disposed of until its pack has been sent and its month to respond has passed"
+        )
     if not family_past_retention(family=review.family, today=today):
         return "A child under 25, or a child with no date of birth, has joined the family since it was queued"
     return ""
@@ -160,16 +167,62 @@ def _files_delete(files: list[tuple]) -> None:
         storage.delete(name)
 
 
+def _tracked_models() -> list[type[models.Model]]:
+    """Every model with a history table."""
+    return [model for model in apps.get_models() if hasattr(getattr(model, "history", None), "model")]
+
+
 def _history_delete(deleted: dict) -> int:
-    """Delete the history rows of every deleted record (simple_history wrote a last one as each was deleted)."""
+    """Delete the history rows of every deleted record (simple_history wrote a last one as each was deleted), and
+    of records deleted before the disposal under one of them (a need removed from an assessment, a scaling cleared,
+    a restriction lifted from a person): their history still holds what they said.
+
+    The second part goes by scope: a history row whose record no longer exists, and whose key to a parent (its
+    family, person, assessment, episode...) names a record deleted now, goes; and then its own children's, until
+    none is found (a few rounds, each a query per kind of record with such a key). History of records that still
+    exist is left alone, even when it once named the family (a contact in another family once marked its
+    duplicate)."""
     count = 0
+    tracked = _tracked_models()
     for model, pks in deleted.items():
-        history = getattr(model, "history", None)
-        if history is None or not hasattr(history, "model"):
-            continue
-        pk_name = model._meta.pk.attname
-        count += history.model.objects.filter(**{f"{pk_name}__in": pks}).delete()[0]
+        if model in tracked:
+            count += model.history.model.objects.filter(**{f"{model._meta.pk.attname}__in": pks}).delete()[0]
+    scope = {model: set(pks) for model, pks in deleted.items()}
+    new = {model: set(pks) for model, pks in deleted.items() if pks}
+    while new:
+        found: dict[type[models.Model], set] = defaultdict(set)
+        for model in tracked:
+            keys = [
+                field
+                for field in model._meta.concrete_fields
+                if field.many_to_one and field.related_model in new and field.name != "history_user"
+            ]
+            if not keys:
+                continue
+            pk_name = model._meta.pk.attname
+            in_scope = Q()
+            for key in keys:
+                in_scope |= Q(**{f"{key.attname}__in": new[key.related_model]})
+            gone = model.history.model.objects.filter(in_scope).filter(
+                ~Exists(model._base_manager.filter(pk=OuterRef(pk_name)))
+            )
+            pks = set(gone.values_list(pk_name, flat=True)) - scope.get(model, set())
+            if pks:
+                count += model.history.model.objects.filter(**{f"{pk_name}__in": pks}).delete()[0]
+                found[model] = pks
+                scope.setdefault(model, set()).update(pks)
+        new = found
     return count
+
+
+_REASON_REMOVED = "(removed at disposal)"
+
+
+def _break_glass_reasons_remove(family) -> None:
+    """A break-the-glass grant is kept (who looked at which family, and when), but its reason is free text about the
+    family: it is replaced, in the grant and in every history row of it."""
+    BreakGlassGrant.objects.filter(family=family).update(reason=_REASON_REMOVED)
+    BreakGlassGrant.history.model.objects.filter(family_id=family.pk).update(reason=_REASON_REMOVED)
 
 
 @transaction.atomic
@@ -177,9 +230,10 @@ def family_dispose(*, review: RetentionReview, user, reason: str) -> FamilyTombs
     """Delete a family and everything held about it, and the people who belong to no other family (each with its
     history), keeping a tombstone with counts and no personal data; stored files go once the deletion commits.
 
-    Refused when the records are under a legal hold, when the review is not yet due, or when an open episode or
-    contact (or a child under 25) has appeared since the family was queued. The access log is kept: it holds
-    uuids, not personal data, and the disposal is written to it."""
+    Refused when the records are under a legal hold, when the review is not yet due, when a subject access request
+    about a member is still being answered, or when an open episode or contact (or a child under 25) has appeared
+    since the family was queued. Break-the-glass grants on the family are kept without their reasons. The access
+    log is kept: it holds uuids, not personal data, and the disposal is written to it."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why the records are being disposed of"})
@@ -191,6 +245,7 @@ def family_dispose(*, review: RetentionReview, user, reason: str) -> FamilyTombs
     plan = family_disposal_plan(family=family)
     files = [file for model, queryset in plan.steps for file in _stored_files(model, queryset)]
     _contact_duplicates_unlink(family)
+    _break_glass_reasons_remove(family)
     log = _DeletionLog()
     post_delete.connect(log, weak=False)
     try:

@@ -37,7 +37,7 @@ from earlyhelp.accounts.services import service_account_get
 from earlyhelp.audit.models import AccessEvent
 from earlyhelp.audit.services import access_event_record
 from governance.demo import RETENTION_DEMO_FAMILIES, retention_demo
-from governance.models import BreakGlassGrant, FamilyTombstone, Restriction, RetentionReview
+from governance.models import BreakGlassGrant, FamilyTombstone, Restriction, RetentionReview, SubjectAccessRequest
 from governance.selectors.retention import HISTORY_COUNT_KEY, family_disposal_plan
 from governance.services.retention import (
     RetentionError,
@@ -325,7 +325,20 @@ def _everything(family: Family, *, grandmother, service, worker, manager, partne
     grant = BreakGlassGrant.objects.create(
         user=manager, family=family, family_reference=family.reference, reason="Test", granted_at=NOW, expires_at=NOW
     )
-    return {"files": [consent.evidence.name, document.file.name], "people": [child, sibling, mother], "grant": grant}
+    answered = SubjectAccessRequest.objects.create(
+        person=child,
+        person_reference="P-TEST",
+        requested_by=officer,
+        received_on=date(2020, 1, 6),
+        due_on=date(2020, 2, 6),
+        status=SubjectAccessRequest.Status.READY,
+    )
+    answered.file.save("pack.zip", ContentFile(b"PK pack"), save=True)
+    return {
+        "files": [consent.evidence.name, document.file.name, answered.file.name],
+        "people": [child, sibling, mother],
+        "grant": grant,
+    }
 
 
 @pytest.fixture
@@ -379,6 +392,9 @@ def test_family_dispose_deletes_the_family_records_and_nothing_else(
     assert not any(default_storage.exists(name) for name in made["files"])
     made["grant"].refresh_from_db()
     assert (made["grant"].family, made["grant"].family_reference) == (None, family.reference)
+    assert made["grant"].reason == "(removed at disposal)"
+    assert set(made["grant"].history.values_list("reason", flat=True)) == {"(removed at disposal)"}
+    assert tombstone.record_counts["governance.subjectaccessrequest"] == 1
     assert not Person.objects.filter(pk__in=[p.pk for p in made["people"]]).exists()
     assert FamilyMember.objects.get(person=grandmother).family == other_family
     assert tombstone.reference == family.reference
@@ -485,6 +501,67 @@ def test_family_dispose_refused_before_the_review_is_due(lats, ig_officer_user):
 
     with pytest.raises(RetentionError, match="not due"):
         family_dispose(review=review, user=ig_officer_user, reason=REASON)
+
+
+def _subject_access(person, officer, *, status: str, received_on: date) -> SubjectAccessRequest:
+    return SubjectAccessRequest.objects.create(
+        person=person,
+        person_reference="P-TEST",
+        requested_by=officer,
+        received_on=received_on,
+        due_on=received_on + timedelta(days=28),  # February
+        status=status,
+    )
+
+
+@pytest.mark.parametrize("status", ["queued", "building", "failed"])
+def test_family_dispose_refused_while_a_subject_access_request_about_a_member_is_unanswered(
+    queued, ig_officer_user, status
+):
+    parent = queued.family.members.get(role="parent").person
+    _subject_access(parent, ig_officer_user, status=status, received_on=date(2024, 1, 1))
+
+    with pytest.raises(RetentionError, match="subject access request about a member of the family"):
+        family_dispose(review=queued, user=ig_officer_user, reason=REASON)
+
+    assert Family.objects.filter(pk=queued.family_id).exists()
+
+
+def test_family_dispose_refused_within_a_month_and_a_day_of_a_subject_access_request_being_received(
+    queued, ig_officer_user, ig_officer_client, moment
+):
+    child = queued.family.members.get(role="child").person
+    request = _subject_access(child, ig_officer_user, status="ready", received_on=date(2026, 2, 2))  # due 2 March
+
+    page = page_of(ig_officer_client.get(reverse("governance:retention_review", args=[queued.uuid])))
+    assert "A subject access request about a member of the family is still being answered" in page
+    with pytest.raises(RetentionError, match="subject access request"):
+        family_dispose(review=queued, user=ig_officer_user, reason=REASON)
+
+    moment.move_to(NOW + timedelta(days=1))  # a calendar month and a day after it was received
+    family_dispose(review=queued, user=ig_officer_user, reason=REASON)
+
+    assert not SubjectAccessRequest.objects.filter(pk=request.pk).exists()
+
+
+def test_family_dispose_deletes_the_history_of_records_removed_before_it(queued, ig_officer_user, cfs_worker_user):
+    family = queued.family
+    child = family.members.get(role="child").person
+    assessment = AssessmentFactory(family=family, assessor=cfs_worker_user, status="authorised")
+    Need.objects.create(assessment=assessment, person=child, headline="school", description="Private words").delete()
+    Scaling.objects.create(assessment=assessment, person=child, score=3).delete()
+    restriction = Restriction.objects.create(
+        person=child, category="other", reason="Private reason", restricted_by=ig_officer_user, review_due=TODAY
+    )
+    restriction.delete()
+    assert Need.history.filter(assessment_id=assessment.pk).exists()
+
+    tombstone = family_dispose(review=queued, user=ig_officer_user, reason=REASON)
+
+    assert not Need.history.filter(assessment_id=assessment.pk).exists()
+    assert not Scaling.history.filter(assessment_id=assessment.pk).exists()
+    assert not Restriction.history.filter(person_id=child.pk).exists()
+    assert tombstone.record_counts[HISTORY_COUNT_KEY] >= 6
 
 
 def test_retention_hold_place_needs_a_reason_and_a_future_date(queued, ig_officer_user):

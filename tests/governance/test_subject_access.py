@@ -5,6 +5,7 @@ request the broker lost is sent again; every download is an export in the access
 
 import io
 import json
+import os
 import zipfile
 from datetime import date, timedelta
 
@@ -27,7 +28,7 @@ from governance.models import SubjectAccessRequest
 from governance.services import subject_access as services
 from governance.subject_access_pack import pack_collect, pack_report_html
 from governance.tasks import subject_access_build_task, subject_access_requeue_task
-from referrals.models import Contact
+from referrals.models import Contact, ContactChild
 from tests.documents.test_services import broker_unreachable, pdf_text
 from tests.factories import (
     ActionFactory,
@@ -353,6 +354,32 @@ def test_subject_access_pack_reads_with_a_fixed_number_of_queries(kit, cfs_worke
 
     assert len(second) == len(first)
     assert len(pack.section("case_notes").records) == 5
+
+
+def test_subject_access_pack_leaves_out_contacts_about_another_child(kit, cfs_worker_user):
+    family = kit.memberships.get().family
+    morgan, rowan = (family.members.get(person__first_name=name).person for name in ("Morgan", "Rowan"))
+    about_kit = ContactChild.objects.get(person=kit).contact
+    about_rowan = ContactFactory(family=family, recorded_by=cfs_worker_user)
+    ContactChildFactory(contact=about_rowan, person=rowan)
+    about_family = ContactFactory(family=family, recorded_by=cfs_worker_user)
+
+    def contacts(person) -> set[str]:
+        return {record.title for record in pack_collect(person=person).section("contacts").records}
+
+    assert contacts(kit) == {f"Contact {about_kit.reference}", f"Contact {about_family.reference}"}
+    assert contacts(rowan) == {f"Contact {about_rowan.reference}", f"Contact {about_family.reference}"}
+    assert contacts(morgan) == {f"Contact {about_family.reference}"}  # a contact about a child is the child's
+
+
+def test_subject_access_pack_file_is_readable_by_its_owner_only(
+    kit, ig_officer_user, django_capture_on_commit_callbacks
+):
+    request = ask(ig_officer_user, kit, django_capture_on_commit_callbacks)
+
+    assert request.status == READY
+    assert os.stat(request.file.path).st_mode & 0o777 == 0o600
+    assert os.stat(os.path.dirname(request.file.path)).st_mode & 0o777 == 0o700
 
 
 # --- Asking for one ------------------------------------------------------------------------------------------------
