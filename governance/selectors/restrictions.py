@@ -4,7 +4,8 @@ manage, the records they may restrict, and who is on each allow-list.
 Information governance officers see every restriction, and may find any family or person in the city to restrict
 it, but only the little that identifies the record (name, date of birth, family reference, team): never its case
 content. The allow-list belongs to a family (`perms.ACCESS_RESTRICTED_FAMILY`); a person's restriction uses the
-allow-lists of every family they belong to, because `people_visible_to` reads those."""
+allow-lists of every family they belong to, because `people_visible_to` reads those, but owns (shows, adds to and
+takes from) only those of their families not restricted in their own right (`restriction_owned_families`)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,11 @@ def _allow_grants() -> QuerySet[FamilyUserObjectPermission]:
     return FamilyUserObjectPermission.objects.filter(permission__codename=perms.ACCESS_RESTRICTED_FAMILY)
 
 
+def _restricted_in_own_right():
+    """Ids of the families under a family restriction in force: their allow-list grants belong to that restriction."""
+    return Restriction.objects.filter(lifted_at__isnull=True, family__isnull=False).values("family_id")
+
+
 def _allow_list_size():
     """How many people are on a restriction's allow-list, as an annotation (one subquery per kind of record)."""
     on_family = (
@@ -42,6 +48,7 @@ def _allow_list_size():
     on_person = (
         _allow_grants()
         .filter(content_object__members__person=OuterRef("person"))
+        .exclude(content_object__in=_restricted_in_own_right())
         .order_by()
         .values("permission")
         .annotate(size=Count("user", distinct=True))
@@ -109,9 +116,26 @@ def families_still_restricted(*, families: QuerySet[Family], excluding: Restrict
     return set(in_use)
 
 
-def restriction_allow_list(*, restriction: Restriction) -> QuerySet[User]:
-    """The people on a restriction's allow-list, by name."""
+def families_restricted_in_own_right(*, families: QuerySet[Family]) -> QuerySet[Family]:
+    """Those of `families` under a family restriction in force (not merely holding a restricted person)."""
+    return families.filter(pk__in=_restricted_in_own_right())
+
+
+def restriction_owned_families(*, restriction: Restriction) -> QuerySet[Family]:
+    """The families whose allow-list grants belong to a restriction. A family's restriction owns its family's grants.
+    A person's restriction owns the grants on the person's families that are not restricted in their own right
+    (shared with any other restricted person in the same family): on a family restricted in its own right, the
+    grants are that family's restriction's, which a person's restriction neither adds to nor takes from."""
     families = restriction_covered_families(restriction=restriction)
+    if restriction.family_id:
+        return families
+    return families.exclude(pk__in=_restricted_in_own_right())
+
+
+def restriction_allow_list(*, restriction: Restriction) -> QuerySet[User]:
+    """The people on a restriction's allow-list, by name: those holding a grant on a family it owns
+    (`restriction_owned_families`), so a person's restriction does not show a restricted family's allow-list."""
+    families = restriction_owned_families(restriction=restriction)
     granted = _allow_grants().filter(content_object__in=families).values("user_id")
     return User.objects.filter(pk__in=granted).select_related("agency").order_by("full_name", "id")
 

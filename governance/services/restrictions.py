@@ -5,7 +5,15 @@ flag hides the record from rules 1 to 3, and only the allow-list (a guardian gra
 `perms.ACCESS_RESTRICTED_FAMILY` on each family the restriction covers) still sees it. Nobody who loses sight of the
 record is told anything. Each restriction is reviewed every `RESTRICTION_REVIEW_DAYS`; a daily job tells the
 officers of those due. Lifting a restriction clears the flag and removes the allow-list grants of the families no
-other restriction in force still uses, so a lifted restriction leaves no access behind."""
+other restriction in force still uses, so a lifted restriction leaves no access behind.
+
+Which grants belong to which restriction (`restriction_owned_families`): a family restricted in its own right owns
+every grant on it. A person's restriction owns the grants on the person's other families, and never adds or takes a
+grant on a family restricted in its own right: someone can be put on a person's allow-list only if they are already
+on the allow-list of each of the person's families restricted in their own right, and taking them off the person's
+list leaves those grants alone. A family not restricted in its own right holds one allow-list shared by every
+restricted person in it: taking someone off one person's list takes them off the family's, so they lose sight of
+the others too (the safe way round; the allow-list lives on the family)."""
 
 from collections.abc import Iterable
 from datetime import date
@@ -25,6 +33,7 @@ from earlyhelp.core import perms
 from governance.models import Restriction
 from governance.selectors.restrictions import (
     allowable_users,
+    families_restricted_in_own_right,
     families_still_restricted,
     governance_officers,
     restriction_active_for,
@@ -32,6 +41,7 @@ from governance.selectors.restrictions import (
     restriction_covered_families,
     restriction_families,
     restriction_label,
+    restriction_owned_families,
     restrictions_due,
 )
 
@@ -67,6 +77,27 @@ def _allow_grants_of(user):
     return FamilyUserObjectPermission.objects.filter(user=user, permission__codename=perms.ACCESS_RESTRICTED_FAMILY)
 
 
+def _refuse_unless_on_restricted_families(*, families, users: Iterable) -> None:
+    """Refuse to put anyone on a person's allow-list who is not already on the allow-list of each of the person's
+    families restricted in their own right: a grant there would show them a family its own restriction did not."""
+    for family in families_restricted_in_own_right(families=families).order_by("reference"):
+        held = set(_allow_grants_of_family(family).values_list("user_id", flat=True))
+        for user in users:
+            if user.pk not in held:
+                raise ValidationError(
+                    {
+                        "allow": f"{family.reference} is itself restricted and {user.full_name} is not on its "
+                        "allow-list: ask for the family's restriction to add them first"
+                    }
+                )
+
+
+def _allow_grants_of_family(family):
+    return FamilyUserObjectPermission.objects.filter(
+        content_object=family, permission__codename=perms.ACCESS_RESTRICTED_FAMILY
+    )
+
+
 def _grant(*, families, user) -> None:
     for family in families:
         assign_perm(_GRANT, user, family)
@@ -85,8 +116,9 @@ def restriction_create(
 ) -> Restriction:
     """Restrict a family or a person: set its flag, record why, grant the allow-list, and log the access.
 
-    Refused when the record is already restricted. Nobody is told: a notification would name the record to the
-    people who have just lost sight of it."""
+    Refused when the record is already restricted, and for a person when someone on the allow-list is not on the
+    allow-list of one of the person's families restricted in its own right (see the module docstring).
+    Nobody is told: a notification would name the record to the people who have just lost sight of it."""
     if (family is None) == (person is None):
         raise ValueError("Restrict exactly one of a family and a person")
     reason = _reason(reason)
@@ -96,6 +128,8 @@ def restriction_create(
     type(record).objects.select_for_update().filter(pk=record.pk).first()
     if restriction_active_for(family=family, person=person) is not None:
         raise ValidationError("This record is already restricted: change its restriction instead")
+    if person is not None:
+        _refuse_unless_on_restricted_families(families=restriction_families(person=person), users=allow)
     restriction = Restriction(
         family=family,
         person=person,
@@ -113,7 +147,7 @@ def restriction_create(
     if not record.restricted:
         record.restricted = True
         record.save(update_fields=["restricted", "updated_at"])
-    families = list(restriction_families(family=family, person=person))
+    families = list(restriction_owned_families(restriction=restriction))
     for allowed in allow:
         _grant(families=families, user=allowed)
     access_event_record(
@@ -128,11 +162,17 @@ def restriction_create(
 
 @transaction.atomic
 def restriction_allow(*, user, restriction: Restriction, allowed) -> bool:
-    """Put someone on a restriction's allow-list: a grant on each family it covers (a person's restriction covers
-    every family they are in, including one they joined since). False if they already held every grant."""
+    """Put someone on a restriction's allow-list: a grant on each family it owns (a person's restriction owns every
+    family they are in, including one they joined since, except a family restricted in its own right). Refused for a
+    person's restriction when one of their families is restricted in its own right and the allow-list of that
+    family's restriction does not have them. False if they already held every grant."""
     _refuse_if_lifted(restriction)
     _refuse_unless_allowable([allowed])
-    families = restriction_covered_families(restriction=restriction)
+    if restriction.person_id:
+        _refuse_unless_on_restricted_families(
+            families=restriction_covered_families(restriction=restriction), users=[allowed]
+        )
+    families = restriction_owned_families(restriction=restriction)
     held = _allow_grants_of(allowed).filter(content_object__in=families).values("content_object_id")
     missing = list(families.exclude(pk__in=held))
     _grant(families=missing, user=allowed)
@@ -141,13 +181,14 @@ def restriction_allow(*, user, restriction: Restriction, allowed) -> bool:
 
 @transaction.atomic
 def restriction_disallow(*, user, restriction: Restriction, allowed) -> bool:
-    """Take someone off a restriction's allow-list: their grant on each family it covers is removed, so they no
-    longer see the record (unless an ordinary rule would show them an unrestricted family). False if they were not
-    on it."""
+    """Take someone off a restriction's allow-list: their grant on each family it owns is removed, so they no
+    longer see the record (unless an ordinary rule would show them an unrestricted family). A grant on a family
+    restricted in its own right stays when taking someone off a person's list: it is that family's restriction's,
+    and through it they still see the family and everyone in it. False if they were not on it."""
     _refuse_if_lifted(restriction)
     if not restriction_allow_list(restriction=restriction).filter(pk=allowed.pk).exists():
         return False
-    for family in restriction_covered_families(restriction=restriction):
+    for family in restriction_owned_families(restriction=restriction):
         remove_perm(_GRANT, allowed, family)
     return True
 

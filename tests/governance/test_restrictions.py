@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
@@ -24,6 +25,7 @@ from governance.selectors.restrictions import restriction_allow_list
 from governance.services.restrictions import (
     restriction_allow,
     restriction_create,
+    restriction_disallow,
     restriction_lift,
     restriction_review,
     restrictions_review_notify,
@@ -284,6 +286,51 @@ def test_restriction_allow_refuses_someone_who_does_not_look_at_families(ig_offi
 
     assert "Choose someone from the list" in page_of(response)
     assert not restriction_allow_list(restriction=restriction).exists()
+
+
+def test_restriction_allow_refuses_a_person_s_allow_list_a_family_restricted_in_its_own_right_did_not_allow(
+    ig_officer_client, ig_officer_user, cfs_worker_user, other_lat_user, own_family, child
+):
+    restriction_create(
+        user=ig_officer_user, family=own_family, category="staff_family", reason=REASON, allow=[cfs_worker_user]
+    )
+    with pytest.raises(ValidationError, match=f"{own_family.reference} is itself restricted"):
+        restriction_create(
+            user=ig_officer_user, person=child, category="high_risk", reason=REASON, allow=[other_lat_user]
+        )
+    on_child = restriction_create(user=ig_officer_user, person=child, category="high_risk", reason=REASON)
+
+    response = ig_officer_client.post(
+        reverse("governance:restriction_allow", kwargs={"uuid": on_child.uuid}), {"user": other_lat_user.pk}
+    )
+
+    assert f"{own_family.reference} is itself restricted and {other_lat_user.full_name} is not on its" in page_of(
+        response
+    )
+    assert not other_lat_user.has_perm(f"cases.{perms.ACCESS_RESTRICTED_FAMILY}", own_family)
+    assert not restriction_allow_list(restriction=on_child).exists()
+
+
+def test_restriction_disallow_from_a_person_keeps_the_allow_list_of_their_family_s_own_restriction(
+    ig_officer_user, cfs_worker_user, cfs_worker_client, own_family, other_family, child
+):
+    FamilyMemberFactory(family=other_family, person=child)
+    on_family = restriction_create(
+        user=ig_officer_user, family=own_family, category="staff_family", reason=REASON, allow=[cfs_worker_user]
+    )
+    on_child = restriction_create(user=ig_officer_user, person=child, category="high_risk", reason=REASON)
+    assert not restriction_allow_list(restriction=on_child).exists()
+    assert restriction_allow(user=ig_officer_user, restriction=on_child, allowed=cfs_worker_user)
+    assert list(restriction_allow_list(restriction=on_child)) == [cfs_worker_user]
+
+    assert restriction_disallow(user=ig_officer_user, restriction=on_child, allowed=cfs_worker_user)
+
+    grant = f"cases.{perms.ACCESS_RESTRICTED_FAMILY}"
+    assert not cfs_worker_user.has_perm(grant, other_family)
+    assert cfs_worker_user.has_perm(grant, own_family)
+    assert _sees(cfs_worker_client, own_family, child) == ALL
+    assert list(restriction_allow_list(restriction=on_family)) == [cfs_worker_user]
+    assert not restriction_allow_list(restriction=on_child).exists()
 
 
 # Review and lifting -----------------------------------------------------------------------------------------------
