@@ -73,6 +73,7 @@ def request_detail(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @permission_required(perms.REQUEST_DOCUMENT, raise_exception=True)
+@reauthentication_required
 @require_http_methods(["GET"])
 def download(request: HttpRequest, uuid) -> HttpResponse:
     """The file itself, served by this view only, after the consent check; every download is accounted for."""

@@ -53,7 +53,8 @@ def access_event_record(
     """Append one access event to the chain. Appends are serialised by locking the chain head.
 
     An event about a family the user sees under break-the-glass (the family, a record with its `family_id`, or a
-    person who was in it when the grant was given) carries the grant's uuid, read from the session, no query."""
+    person in it) carries the grant's uuid, read from the session: no query, except for a person who joined the
+    family after the grant, looked up (one query) only when the session holds an active grant."""
     head, _ = AccessChainHead.objects.select_for_update().get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
     event = AccessEvent(
         occurred_at=timezone.now(),

@@ -3,8 +3,9 @@ hold in their session (so the access log flags pages without a query), and the r
 
 The session keeps the user's active grants under `BREAK_GLASS_SESSION_KEY` as
 `{str(family id): {"grant": uuid, "user": user id, "until": ISO datetime, "people": [person uuids]}}`. It is written
-when a grant is given (`governance.services.break_glass.break_glass_session_remember`) and again at every sign-in,
-so pages are flagged in every session of the user while the grant lasts."""
+when a grant is given, into the session that asked and every other live session of the user
+(`governance.services.break_glass.break_glass_session_remember`, `break_glass_sessions_share`), and again at every
+sign-in, so pages are flagged in every session of the user while the grant lasts."""
 
 from datetime import date, datetime
 from uuid import UUID
@@ -19,7 +20,7 @@ from cases.models import Family, FamilyMember, Person
 from cases.selectors import SEARCH_NAME_SIMILARITY, SearchCriteria, _name_filter, families_visible_to
 from earlyhelp.audit.models import AccessEvent
 from earlyhelp.core.perms import BREAK_GLASS
-from earlyhelp.core.validators import nhs_number_normalise, postcode_normalise
+from earlyhelp.core.validators import nhs_number_normalise
 from governance.models import BreakGlassGrant
 
 BREAK_GLASS_SESSION_KEY = "break_glass_grants"
@@ -50,25 +51,27 @@ def search_is_specific(criteria: SearchCriteria) -> bool:
 
 def records_outside_scope(*, user, criteria: SearchCriteria) -> list[UUID]:
     """The uuids of families outside `user`'s scope holding someone who matches a specific search, for a
-    "record exists, request access" line each, in one query. Nothing is said of restricted families or restricted
+    "record exists, request access" line each, in one query. Only the identifying key decides: the NHS number when
+    there is one (name, date of birth and postcode are ignored), else the name and date of birth (the postcode is
+    ignored), so a hit never confirms a detail behind the key. Nothing is said of restricted families or restricted
     people, of families the user sees already, or when the search is not specific (`search_is_specific`), or to
     anyone who may not break the glass. The uuids come in a fixed order that says nothing about the families."""
     if not (user.has_perm(BREAK_GLASS) and search_is_specific(criteria)):
         return []
+    # The hit is decided by the identifying key alone, so it answers no question about the other criteria: with an
+    # NHS number, nothing else is looked at; otherwise the name and date of birth, not the postcode.
     people = Person.objects.filter(restricted=False)
     if criteria.nhs_number:
         people = people.filter(nhs_number=nhs_number_normalise(criteria.nhs_number))
-    if criteria.date_of_birth:
-        people = people.filter(
-            Q(date_of_birth=criteria.date_of_birth) | Q(expected_date_of_birth=criteria.date_of_birth)
+    else:
+        people = _name_filter(
+            people.filter(Q(date_of_birth=criteria.date_of_birth) | Q(expected_date_of_birth=criteria.date_of_birth)),
+            criteria.name,
+            SEARCH_NAME_SIMILARITY,
         )
-    if criteria.name.strip():
-        people = _name_filter(people, criteria.name, SEARCH_NAME_SIMILARITY)
     families = Family.objects.filter(restricted=False).filter(
         Exists(FamilyMember.objects.filter(family=OuterRef("pk"), person__in=people.order_by().values("pk")))
     )
-    if criteria.postcode:
-        families = families.filter(postcode=postcode_normalise(criteria.postcode))
     families = families.exclude(pk__in=families_visible_to(user).values("pk"))
     return list(families.order_by("uuid").values_list("uuid", flat=True)[:OUTSIDE_SCOPE_HITS])
 
@@ -89,8 +92,8 @@ def break_glass_grant_in_session(*, session, user, obj) -> UUID | None:
     """The uuid of `user`'s active grant covering `obj`, read from the session (no query), or None.
 
     `obj` is covered when it is the granted family, when it belongs to it (its `family_id`), or when it is a person
-    who was a member of the family when the grant was given. Anything else (a search, a page about no family, a
-    person who joined the family later) is not flagged."""
+    in it: one who was a member when the grant was given (no query), or, only while the session holds a grant, one
+    who is a member now (one query). Anything else (a search, a page about no family) is not flagged."""
     if obj is None:
         return None
     entries = _active_entries(session, user)
@@ -101,7 +104,16 @@ def break_glass_grant_in_session(*, session, user, obj) -> UUID | None:
         family_id = obj.pk
     elif label == "cases.person":
         person = str(obj.uuid)
-        return next((UUID(entry["grant"]) for entry in entries if person in entry.get("people", ())), None)
+        grant = next((UUID(entry["grant"]) for entry in entries if person in entry.get("people", ())), None)
+        if grant is not None:
+            return grant
+        # Someone who joined a granted family after the grant: one query, only for a session holding a grant.
+        family_id = (
+            FamilyMember.objects.filter(person_id=obj.pk, family_id__in=[entry["family_id"] for entry in entries])
+            .order_by("family_id")
+            .values_list("family_id", flat=True)
+            .first()
+        )
     else:
         family_id = getattr(obj, "family_id", None)
     return next((UUID(entry["grant"]) for entry in entries if entry["family_id"] == family_id), None)

@@ -3,9 +3,12 @@
 information governance officer are told, and every page viewed under it is flagged in the access log."""
 
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -14,6 +17,7 @@ from django.utils import timezone
 
 from cases.models import Family, FamilyMember
 from cases.selectors import team_managers, users_with_role
+from earlyhelp.accounts.models import SignedInSession
 from earlyhelp.accounts.services import notify
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
@@ -85,7 +89,7 @@ def break_glass_grant_create(
     return grant
 
 
-def break_glass_session_remember(*, session: SessionBase, grants) -> None:
+def break_glass_session_remember(*, session: SessionBase | dict, grants) -> None:
     """Keep `grants` (the user's, not expired) in `session`, with the people of each family, so the access log
     flags the pages viewed under them without a query. Expired entries are dropped."""
     grants = list(grants)
@@ -108,6 +112,31 @@ def break_glass_session_remember(*, session: SessionBase, grants) -> None:
             "people": people.get(grant.family_id, []),
         }
     session[BREAK_GLASS_SESSION_KEY] = kept
+
+
+def break_glass_sessions_share(*, user, grants, current_session_key: str | None = None) -> int:
+    """Write `grants` into every other live session of `user` (their signed-in sessions still in the session
+    store), so pages viewed under a grant are flagged in a session that was open before the grant was given.
+
+    Only the session's data is rewritten: its expiry is left as it was, so an idle session is not kept alive.
+    Returns how many sessions were written."""
+    grants = list(grants)
+    if not grants:
+        return 0
+    keys = SignedInSession.objects.filter(user=user, ended_at__isnull=True).values("session_key")
+    rows = Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+    if current_session_key:
+        rows = rows.exclude(session_key=current_session_key)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    written = 0
+    for row in rows:
+        data = store.decode(row.session_data)
+        if str(data.get(SESSION_KEY)) != str(user.pk):
+            continue
+        break_glass_session_remember(session=data, grants=grants)
+        Session.objects.filter(session_key=row.session_key).update(session_data=store.encode(data))
+        written += 1
+    return written
 
 
 def break_glass_session_restore(*, session: SessionBase, user) -> None:

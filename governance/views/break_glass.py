@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from earlyhelp.accounts.otp import session_verified_mark
+from earlyhelp.accounts.otp import reauthentication_required, session_verified_mark
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
@@ -43,6 +43,9 @@ def break_glass_request(request: HttpRequest, uuid) -> HttpResponse:
             errors_from_validation(form, error)
         else:
             services.break_glass_session_remember(session=request.session, grants=[grant])
+            services.break_glass_sessions_share(
+                user=request.user, grants=[grant], current_session_key=request.session.session_key
+            )
             session_verified_mark(request.session)  # the code just entered counts as a recent second factor
             until = timezone.localtime(grant.expires_at)
             messages.success(
@@ -59,14 +62,15 @@ def break_glass_request(request: HttpRequest, uuid) -> HttpResponse:
 @permission_required(perms.VIEW_BREAK_GLASS_REPORT, raise_exception=True)
 @require_http_methods(["GET"])
 def break_glass_report(request: HttpRequest) -> HttpResponse:
-    """Every break-the-glass use, newest first, by dates and person; `?format=csv` downloads the filtered list."""
+    """Every break-the-glass use, newest first, by dates and person; `?format=csv` downloads the filtered list, after
+    a recent second-factor code (names and reasons leave the system)."""
     form = BreakGlassReportFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     grants = selectors.break_glass_report(
         date_from=data.get("date_from"), date_to=data.get("date_to"), user=data.get("user")
     )
     if request.GET.get("format") == "csv" and form.is_valid():
-        return _report_csv(request, grants)
+        return _report_csv(request, grants)  # re-authenticates first
     query = urlencode({k: v for k, v in request.GET.items() if k not in ("page", "format") and v})
     access_event_record(user=request.user, action="view", detail="break-the-glass report", request=request)
     context = {
@@ -78,6 +82,7 @@ def break_glass_report(request: HttpRequest) -> HttpResponse:
     return render(request, "governance/break_glass/report.html", context)
 
 
+@reauthentication_required
 def _report_csv(request: HttpRequest, grants) -> HttpResponse:
     access_event_record(user=request.user, action="export", detail="break-the-glass report", request=request)
     header = ["Given at", "Name", "Job", "Agency", "Family", "Local Area Team", "Reason", "Expires at", "Pages viewed"]

@@ -3,8 +3,10 @@ failed, the retry button, the download (an attachment, never cached, logged), th
 manager's team export; 404 for anyone outside scope and for another person's request."""
 
 import hashlib
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -184,6 +186,16 @@ def test_download_is_a_private_attachment_and_is_logged_once(cfs_worker_client, 
     assert (event.user, event.object_type, event.object_uuid) == (cfs_worker_user, "cases.family", ready.family.uuid)
     disclosure = DisclosureLog.objects.get()
     assert (disclosure.family, disclosure.basis, disclosure.recipient_user) == (ready.family, "holder", cfs_worker_user)
+
+
+def test_download_needs_a_recent_code(cfs_worker_client, ready):
+    later = timezone.now() + timedelta(minutes=settings.REAUTH_MINUTES + 1)
+    with time_machine.travel(later, tick=False):
+        response = cfs_worker_client.get(url("download", ready))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:reauthenticate"))
+    assert not AccessEvent.objects.filter(action=AccessEvent.Action.EXPORT).exists()
+    assert not DisclosureLog.objects.exists()
 
 
 def test_download_by_a_partner_is_logged_on_the_consent_basis(

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils.timezone import now as timezone_now
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -91,6 +92,37 @@ def test_search_outside_scope_says_only_that_a_record_exists(other_lat_client, o
 def test_search_outside_scope_by_nhs_number(other_lat_client, own_family, child):
     page = _search(other_lat_client, nhs_number="943 476 5919")
     assert "A record exists that you do not have access to" in page and _request_url(own_family) in page
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        {},
+        {"postcode": "YO31 1AA"},
+        {"postcode": "ZZ99 9ZZ"},
+        {"name": "Nobody Else"},
+        {"born": date(2001, 1, 1)},
+    ],
+    ids=["alone", "right postcode", "wrong postcode", "wrong name", "wrong date of birth"],
+)
+def test_search_outside_scope_by_nhs_number_ignores_the_other_criteria(other_lat_user, own_family, child, criteria):
+    own_family.postcode = "YO31 1AA"
+    own_family.save()
+    criteria = dict(criteria)
+    if born := criteria.pop("born", None):
+        criteria["date_of_birth"] = born
+    hits = records_outside_scope(user=other_lat_user, criteria=SearchCriteria(nhs_number=NHS_NUMBER, **criteria))
+    assert hits == [own_family.uuid], "the hit says nothing of the name, date of birth or postcode"
+
+
+@pytest.mark.parametrize("postcode", ["", "YO31 1AA", "ZZ99 9ZZ"])
+def test_search_outside_scope_by_name_and_date_of_birth_ignores_the_postcode(
+    other_lat_client, own_family, child, postcode
+):
+    own_family.postcode = "YO31 1AA"
+    own_family.save()
+    page = _search(other_lat_client, name="Zelda Quennell", born=BORN, postcode=postcode)
+    assert page.count("A record exists that you do not have access to") == 1 and _request_url(own_family) in page
 
 
 @pytest.mark.parametrize(
@@ -325,6 +357,55 @@ def test_pages_are_flagged_in_a_later_session_too(other_lat_user, own_family, mo
     )
 
 
+def test_pages_are_flagged_in_a_session_open_before_the_grant(other_lat_user, own_family, child, moment):
+    earlier = signed_in_client(other_lat_user)  # say, a second browser open before the grant
+    asking = signed_in_client(other_lat_user)
+    _break_glass(asking, other_lat_user, own_family)
+    grant = BreakGlassGrant.objects.get()
+    page = page_of(earlier.get(reverse("cases:family_detail", kwargs={"uuid": own_family.uuid})))
+    assert "under break-the-glass access until 11:00" in page
+    assert earlier.get(reverse("cases:person_detail", kwargs={"uuid": child.uuid})).status_code == 200
+    events = AccessEvent.objects.filter(user=other_lat_user, action="view").order_by("-id")[:2]
+    assert [event.break_glass_grant for event in events] == [grant.uuid, grant.uuid]
+
+
+def test_sharing_a_grant_leaves_other_sessions_expiry_and_other_users_alone(
+    other_lat_user, cfs_worker_user, own_family, moment
+):
+    from django.contrib.sessions.models import Session
+
+    from governance.services.break_glass import break_glass_sessions_share
+
+    mine = signed_in_client(other_lat_user).session.session_key
+    theirs = signed_in_client(cfs_worker_user).session.session_key
+    expiry = Session.objects.get(session_key=mine).expire_date
+    grant = break_glass_grant_create(user=other_lat_user, family=own_family, reason=REASON)
+    moment.shift(timedelta(minutes=5))
+    assert break_glass_sessions_share(user=other_lat_user, grants=[grant]) == 1
+    session = Session.objects.get(session_key=mine)
+    assert session.expire_date == expiry, "an idle session is not kept alive"
+    assert session.get_decoded()["break_glass_grants"][str(own_family.pk)]["grant"] == str(grant.uuid)
+    assert "break_glass_grants" not in Session.objects.get(session_key=theirs).get_decoded()
+
+
+def test_pages_about_someone_who_joined_the_family_after_the_grant_are_flagged(
+    other_lat_client, other_lat_user, own_family, other_family, moment
+):
+    _break_glass(other_lat_client, other_lat_user, own_family)
+    grant = BreakGlassGrant.objects.get()
+    newcomer = PersonFactory(first_name="Nia", last_name="Newcome")
+    FamilyMemberFactory(family=own_family, person=newcomer)
+    outsider = PersonFactory(first_name="Otto", last_name="Outside")
+    FamilyMemberFactory(family=other_family, person=outsider)  # the worker's own team's family
+    for person in (newcomer, outsider):
+        assert other_lat_client.get(reverse("cases:person_detail", kwargs={"uuid": person.uuid})).status_code == 200
+    events = AccessEvent.objects.filter(user=other_lat_user, object_type="cases.person").order_by("id")
+    assert [(event.object_uuid, event.break_glass_grant) for event in events] == [
+        (newcomer.uuid, grant.uuid),
+        (outsider.uuid, None),
+    ]
+
+
 def test_family_page_shows_the_banner_only_under_a_grant(other_lat_client, other_lat_user, own_family, other_family):
     with time_machine.travel(NOW, tick=False):
         _break_glass(other_lat_client, other_lat_user, own_family)
@@ -401,6 +482,18 @@ def test_report_downloads_as_csv(ig_officer_client, other_lat_user, own_family):
     assert lines[0].startswith("Given at,Name,Job,Agency,Family,Local Area Team,Reason")
     assert own_family.reference in lines[1] and lines[1].endswith(",1")
     assert AccessEvent.objects.filter(action="export", detail="break-the-glass report").count() == 1
+
+
+def test_report_download_needs_a_recent_code(ig_officer_user, other_lat_user, own_family, settings):
+    _used(other_lat_user, own_family, at=NOW, pages=0)
+    client = signed_in_client(ig_officer_user)
+    url = reverse("governance:break_glass_report")
+    with time_machine.travel(timezone_now() + timedelta(minutes=settings.REAUTH_MINUTES + 1), tick=False):
+        assert client.get(url).status_code == 200, "the page itself needs no new code"
+        response = client.get(url, {"format": "csv"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:reauthenticate"))
+    assert not AccessEvent.objects.filter(action="export").exists()
 
 
 # Session, user, role permissions (2), the access event (the chain head, insert, update), the count, the filter's
