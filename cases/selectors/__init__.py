@@ -18,7 +18,7 @@ from cases.models import (
     Relationship,
 )
 from consent.selectors import consent_summary, families_shareable_with_user
-from earlyhelp.audit.selectors import history_rows
+from earlyhelp.audit.selectors import HistorySource
 from earlyhelp.core.perms import (
     ACCESS_FAMILY,
     ACCESS_RESTRICTED_FAMILY,
@@ -195,42 +195,43 @@ def family_member_get(*, user, family: Family, uuid) -> FamilyMember:
         raise Http404("No such member") from None
 
 
-def _grouped(rows) -> dict[int, list]:
-    grouped: dict[int, list] = {}
-    for row in rows:
-        grouped.setdefault(row.id, []).append(row)
-    return grouped
+def family_histories(*, user, family: Family) -> list[HistorySource]:
+    """The change history of a family and its members, relationships and involvements, for `history_page`.
 
-
-def family_histories(*, user, family: Family) -> list[tuple[str, list]]:
-    """The change history of a family and its members, relationships and involvements.
-
-    History of people `user` may not see (restricted) is left out.
+    History of people `user` may not see (restricted) is left out: a member's, and a relationship's or an
+    involvement's that names them.
     """
     visible = {p.pk: p for p in people_visible_to(user).filter(memberships__family=family)}
-    histories: list[tuple[str, list]] = [("Family details", list(history_rows(family.history.all())))]
-    members = history_rows(FamilyMember.history.filter(family_id=family.pk))
-    for rows in _grouped(members).values():
-        if rows[0].person_id in visible:
-            histories.append((f"Member: {visible[rows[0].person_id]}", rows))
-    relationships = history_rows(Relationship.history.filter(family_id=family.pk))
-    for rows in _grouped(relationships).values():
-        if rows[0].person_id in visible and rows[0].relative_id in visible:
-            histories.append(("Relationship", rows))
-    involvements = history_rows(ProfessionalInvolvement.history.filter(family_id=family.pk))
-    for rows in _grouped(involvements).values():
-        if rows[0].person_id is None or rows[0].person_id in visible:
-            histories.append(("Professional involvement", rows))
-    return histories
+    involved = Q(person_id__isnull=True) | Q(person_id__in=list(visible))
+    return [
+        HistorySource(rows=Family.history.filter(id=family.pk), label=lambda row: "Family details"),
+        HistorySource(
+            rows=FamilyMember.history.filter(family_id=family.pk, person_id__in=list(visible)),
+            label=lambda row: f"Member: {visible[row.person_id]}",
+        ),
+        HistorySource(
+            rows=Relationship.history.filter(family_id=family.pk, person_id__in=list(visible)).filter(
+                relative_id__in=list(visible)
+            ),
+            label=lambda row: "Relationship",
+        ),
+        HistorySource(
+            rows=ProfessionalInvolvement.history.filter(involved, family_id=family.pk),
+            label=lambda row: "Professional involvement",
+        ),
+    ]
 
 
-def person_histories(*, user, person: Person) -> list[tuple[str, list]]:
-    """The change history of a person's details, and of the addresses `user` may see."""
-    histories: list[tuple[str, list]] = [("Personal details", list(history_rows(person.history.all())))]
+def person_histories(*, user, person: Person) -> list[HistorySource]:
+    """The change history of a person's details, and of the addresses `user` may see, for `history_page`."""
     postcodes = families_visible_to(user).filter(members__person=person).values("postcode")
-    addresses = history_rows(PersonAddress.history.filter(person_id=person.pk, postcode__in=postcodes))
-    histories.extend(("Address", rows) for rows in _grouped(addresses).values())
-    return histories
+    return [
+        HistorySource(rows=Person.history.filter(id=person.pk), label=lambda row: "Personal details"),
+        HistorySource(
+            rows=PersonAddress.history.filter(person_id=person.pk, postcode__in=postcodes),
+            label=lambda row: "Address",
+        ),
+    ]
 
 
 def _trigram_available() -> bool:

@@ -1,6 +1,6 @@
 """Pages for finding, creating and looking after families and the people in them."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -23,7 +23,8 @@ from cases.forms import (
     SearchForm,
 )
 from cases.models import Family
-from earlyhelp.audit.selectors import history_entries
+from earlyhelp.audit.forms import HistoryPageForm
+from earlyhelp.audit.selectors import history_page
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
@@ -242,14 +243,23 @@ def involvement_add(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.VIEW_FAMILY_HISTORY, raise_exception=True)
 def family_history(request: HttpRequest, uuid) -> HttpResponse:
+    """Who changed what in the family's record, its members, relationships and involvements, newest first."""
     family = selectors.family_get(user=request.user, uuid=uuid)
-    entries = history_entries(histories=selectors.family_histories(user=request.user, family=family))
+    form = HistoryPageForm(request.GET or None)
+    page = history_page(sources=selectors.family_histories(user=request.user, family=family), before=form.cursor())
     access_event_record(user=request.user, action="view", obj=family, detail="history", request=request)
-    return render(
-        request,
-        "audit/history.html",
-        {"subject": family, "page": _page(request, entries, 50), "back_url": "cases:family_detail"},
-    )
+    return render(request, "audit/history.html", _history_context(family, form, page, "cases:family_detail"))
+
+
+def _history_context(subject, form: HistoryPageForm, page, back_url: str) -> dict:
+    return {
+        "subject": subject,
+        "form": form,
+        "page": page,
+        "older_query": urlencode({"before": page.older_than}) if page.older_than else "",
+        "newest_query": "" if form.cursor() else None,
+        "back_url": back_url,
+    }
 
 
 @login_required
@@ -284,14 +294,12 @@ def person_edit(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.VIEW_FAMILY_HISTORY, raise_exception=True)
 def person_history(request: HttpRequest, uuid) -> HttpResponse:
+    """Who changed what in the person's details and the addresses of theirs the user may see, newest first."""
     person = selectors.person_get(user=request.user, uuid=uuid)
-    entries = history_entries(histories=selectors.person_histories(user=request.user, person=person))
+    form = HistoryPageForm(request.GET or None)
+    page = history_page(sources=selectors.person_histories(user=request.user, person=person), before=form.cursor())
     access_event_record(user=request.user, action="view", obj=person, detail="history", request=request)
-    return render(
-        request,
-        "audit/history.html",
-        {"subject": person, "page": _page(request, entries, 50), "back_url": "cases:person_detail"},
-    )
+    return render(request, "audit/history.html", _history_context(person, form, page, "cases:person_detail"))
 
 
 @login_required

@@ -3,7 +3,9 @@
 from crispy_forms_gds.layout import Field
 from django import forms
 
+from earlyhelp.audit.selectors import HISTORY_CURSOR
 from earlyhelp.core.forms import query_form_helper
+from earlyhelp.core.keyset import KeysetPageForm
 
 BIGGEST_ID = 2**63 - 1
 
@@ -61,3 +63,10 @@ class FamilyAccessFilterForm(forms.Form):
         if "before" in self.errors:  # the field is not shown, so its error is the page's
             self.add_error(None, self.errors.pop("before"))
         return data
+
+
+class HistoryPageForm(KeysetPageForm):
+    """Where a page of change history starts: `before` names the last change of the page before it."""
+
+    cursor_kinds = HISTORY_CURSOR
+    start_from = "the newest changes"

@@ -1,16 +1,18 @@
 """Reads of the audit trail: change history of records, and the integrity of the access log."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
 from earlyhelp.audit.models import AccessChainHead, AccessEvent
 from earlyhelp.audit.services import GENESIS_HASH, access_event_hash
+from earlyhelp.core.keyset import Fixed, cursor_encode, keyset_after
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,29 @@ def history_rows(queryset):
     return queryset.select_related("history_user", *relations)
 
 
+def _history_entry(row, previous, label: str) -> HistoryEntry | None:
+    """What changed in `row` since `previous` (the record's version before it, or None), or None for a save that
+    changed nothing a reader would see."""
+    fields = [f for f in row.instance_type._meta.concrete_fields if f.name not in _SKIP_FIELDS]
+    if previous is None:
+        changes = tuple(FieldChange(f.verbose_name, "", _display(row, f)) for f in fields if _display(row, f))
+    else:
+        changes = tuple(
+            FieldChange(f.verbose_name, _display(previous, f), _display(row, f))
+            for f in fields
+            if getattr(previous, f.attname) != getattr(row, f.attname)
+        )
+    if row.history_type == "~" and previous is not None and not changes:
+        return None
+    return HistoryEntry(
+        when=row.history_date,
+        who=str(row.history_user) if row.history_user_id else "Unknown",
+        record=label,
+        kind=_KINDS.get(row.history_type, row.history_type),
+        changes=changes,
+    )
+
+
 def history_entries(*, histories: Iterable[tuple[str, Iterable]]) -> list[HistoryEntry]:
     """Turn historical rows of several records into entries saying who changed what, newest first.
 
@@ -71,28 +96,91 @@ def history_entries(*, histories: Iterable[tuple[str, Iterable]]) -> list[Histor
     for label, rows in histories:
         previous = None
         for row in sorted(rows, key=lambda r: (r.history_date, r.history_id)):
-            fields = [f for f in row.instance_type._meta.concrete_fields if f.name not in _SKIP_FIELDS]
-            if previous is None:
-                changes = tuple(FieldChange(f.verbose_name, "", _display(row, f)) for f in fields if _display(row, f))
-            else:
-                changes = tuple(
-                    FieldChange(f.verbose_name, _display(previous, f), _display(row, f))
-                    for f in fields
-                    if getattr(previous, f.attname) != getattr(row, f.attname)
-                )
-            previous_row, previous = previous, row
-            if row.history_type == "~" and previous_row is not None and not changes:
-                continue  # a save that changed nothing a reader would see
-            entries.append(
-                HistoryEntry(
-                    when=row.history_date,
-                    who=str(row.history_user) if row.history_user_id else "Unknown",
-                    record=label,
-                    kind=_KINDS.get(row.history_type, row.history_type),
-                    changes=changes,
-                )
-            )
+            entry = _history_entry(row, previous, label)
+            previous = row
+            if entry is not None:
+                entries.append(entry)
     return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+HISTORY_PER_PAGE = 50
+HISTORY_CURSOR = ("moment", "number", "number")  # when, which source (its place in the list), history id
+
+
+@dataclass(frozen=True)
+class HistorySource:
+    """One history table's rows that a page may show (already narrowed to what the user may see), and the label
+    of the record a row is a version of."""
+
+    rows: QuerySet
+    label: Callable[[Any], str]
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    entries: list[HistoryEntry]
+    older_than: str | None  # the cursor of the next (older) page, or None on the last page
+
+
+def history_page(
+    *, sources: list[HistorySource], before: tuple | None = None, per_page: int = HISTORY_PER_PAGE
+) -> HistoryPage:
+    """One page of changes to the records of `sources`, newest first, from just after the change `before` names
+    (its time, its source's place in the list and its history id: a key in HISTORY_CURSOR's form).
+
+    Keyset pagination: each source costs one query, reading at most a page of rows and one more (to know whether
+    there are older ones), with each row's previous version for the diff, however long the history is. A save that
+    changed nothing a reader would see is left out, so a page can hold fewer entries than `per_page`."""
+    found = []
+    for rank, source in enumerate(sources):
+        found += [(row, rank, previous) for row, previous in _history_source_page(source, rank, before, per_page + 1)]
+    found.sort(key=lambda item: _history_order(item[0], item[1]))
+    shown = found[:per_page]
+    entries = [_history_entry(row, previous, sources[rank].label(row)) for row, rank, previous in shown]
+    older_than = None
+    if len(found) > per_page:
+        last, rank, _ = shown[-1]
+        older_than = cursor_encode(last.history_date, rank, last.history_id)
+    return HistoryPage(entries=[entry for entry in entries if entry is not None], older_than=older_than)
+
+
+def _history_order(row, rank: int) -> tuple:
+    """Page order, as a key sorting ascending: newest first, then by source, then newest history id first."""
+    return _history_key(row.history_date, rank, row.history_id)
+
+
+def _history_key(when: datetime, rank: int, history_id: int) -> tuple:
+    return (-((when - _EPOCH) // _MICROSECOND), rank, -history_id)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _history_source_page(source: HistorySource, rank: int, before: tuple | None, limit: int) -> list[tuple]:
+    """The source's first `limit` rows after `before` in page order, each with its previous version, in one query:
+    the rows and their previous versions are picked by two subqueries of history ids."""
+    rows = source.rows.order_by()
+    if before is not None:
+        when, before_rank, history_id = before
+        order = [("history_date", when, True), (Fixed(rank), before_rank, False), ("history_id", history_id, True)]
+        rows = rows.filter(keyset_after(order))
+    earlier = source.rows.order_by().filter(
+        keyset_after([("history_date", OuterRef("history_date"), True), ("history_id", OuterRef("history_id"), True)]),
+        id=OuterRef("id"),
+    )
+    previous_id = Subquery(earlier.order_by("-history_date", "-history_id").values("history_id")[:1])
+    page = rows.order_by("-history_date", "-history_id")[:limit]
+    wanted = Q(history_id__in=page.values("history_id")) | Q(
+        history_id__in=page.annotate(previous_id=previous_id).values("previous_id")
+    )
+    fetched = list(history_rows(source.rows.model._default_manager.filter(wanted).annotate(previous_id=previous_id)))
+    by_id = {row.history_id: row for row in fetched}
+    on_page = sorted(
+        (row for row in fetched if before is None or _history_order(row, rank) > _history_key(*before)),
+        key=lambda row: _history_order(row, rank),
+    )[:limit]
+    return [(row, by_id.get(row.previous_id)) for row in on_page]
 
 
 CONTENT_ALTERED = "content altered: its hash no longer matches what it records"
