@@ -190,3 +190,60 @@ def demo_authenticator_add(user: User) -> None:
     """Give a demo user an authenticator app set up with DEMO_TOTP_SECRET, unless they already have one."""
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         TOTPDevice.objects.create(user=user, name="Demo authenticator app", key=demo_totp_key(), confirmed=True)
+
+
+# Extra staff for a city-sized demo (`seed_demo --users N`): (role, job title, agency, team name, in a LAT team).
+EXTRA_STAFF_ROLES = [
+    (perms.CFS_WORKER, "Child and family support worker", "City of York Council", "Local Area Team", True),
+    (perms.LEAD_PRACTITIONER, "Lead practitioner", "City of York Council", "Local Area Team", True),
+    (perms.PARTNER_PRACTITIONER, "Class teacher", "Ouse Valley Secondary School (demo)", "Pastoral", False),
+    (perms.CFS_WORKER, "Child and family support worker", "City of York Council", "Local Area Team", True),
+    (perms.PARTNER_PRACTITIONER, "Health visitor", "York Health Visiting Service (demo)", "Health visiting", False),
+    (perms.LEAD_PRACTITIONER, "Lead practitioner", "City of York Council", "Local Area Team", True),
+    (perms.MASH_SCREENER, "MASH screener", "City of York Council", "MASH", False),
+    (perms.LAT_MANAGER, "Local Area Team manager", "City of York Council", "Local Area Team", True),
+]
+FIRST_NAMES = ["Alex", "Bailey", "Charlie", "Dee", "Eden", "Finley", "Gray", "Harley", "Indigo", "Jules", "Kit", "Lou"]
+LAST_NAMES = ["Acomb", "Bishop", "Clement", "Dringhouses", "Fulford", "Heslington", "Layerthorpe", "Micklegate"]
+
+
+def extra_staff_email(number: int) -> str:
+    """The address of the city-sized demo's extra staff member `number` (from 1): staff-001@example.org."""
+    return f"staff-{number:03d}@{DEMO_DOMAIN}"
+
+
+@transaction.atomic
+def staff_top_up(agencies: dict[str, Agency], *, total: int) -> int:
+    """Add staff until `total` people can sign in (`staff-NNN@example.org`, roles in turn from EXTRA_STAFF_ROLES,
+    Local Area Team roles spread over the teams), each with the demo password and authenticator. Made once: a
+    second run adds only what is missing. Returns how many were added.
+
+    The password is hashed once for them all: hashing it for each of hundreds of users would take minutes."""
+    from django.contrib.auth.hashers import make_password
+
+    signing_in = User.objects.filter(is_service_account=False)
+    missing = total - signing_in.count()
+    if missing <= 0:
+        return 0
+    lats = list(LocalAreaTeam.objects.order_by("pk"))
+    password = make_password(DEMO_PASSWORD)
+    number = signing_in.filter(email__startswith="staff-").count()
+    added = 0
+    while added < missing:
+        number += 1
+        role, job, agency_name, team_name, per_lat = EXTRA_STAFF_ROLES[(number - 1) % len(EXTRA_STAFF_ROLES)]
+        lat = lats[(number - 1) // len(EXTRA_STAFF_ROLES) % len(lats)] if per_lat else None
+        name = f"{FIRST_NAMES[number % len(FIRST_NAMES)]} {LAST_NAMES[number % len(LAST_NAMES)]} {number:03d}"
+        user, created = User.objects.get_or_create(
+            email=extra_staff_email(number),
+            defaults={"full_name": name, "job_title": job, "agency": agencies[agency_name], "password": password},
+        )
+        team, _ = Team.objects.get_or_create(
+            agency=agencies[agency_name],
+            name=f"{team_name}: {lat.name}" if lat else team_name,
+            defaults={"local_area_team": lat},
+        )
+        membership_add(user=user, team=team, role=role)
+        demo_authenticator_add(user)
+        added += created
+    return added

@@ -12,12 +12,13 @@ from cases.demo.casework import casework_load
 from cases.demo.directory import directory_load
 from cases.demo.families import families_load
 from cases.demo.front_door import front_door_load, grants_load
-from cases.demo.staff import DEMO_PASSWORD, agencies_load, users_load
+from cases.demo.staff import DEMO_PASSWORD, agencies_load, staff_top_up, users_load
 from cases.models import Family
 from cases.supporting_families_demo import seed_supporting_families
 from cases.transfer_outcome_demo import seed_social_care_outcomes
 from earlyhelp.accounts.services import service_account_get
 from earlyhelp.audit.context import acting_as
+from earlyhelp.audit.demo import access_events_load
 from earlyhelp.core.roles import roles_sync
 from governance.demo import break_glass_demo, restrictions_demo, retention_demo
 from reporting.demo import seed_indicator_snapshots
@@ -31,8 +32,16 @@ class Command(BaseCommand):
         parser.add_argument("--families", type=int, default=60)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when families already exist")
+        parser.add_argument(
+            "--users", type=int, default=0, help="Add staff (staff-NNN@example.org) until this many can sign in"
+        )
+        parser.add_argument(
+            "--access-events", type=int, default=0, help="Add this many synthetic events to the access log"
+        )
 
-    def handle(self, *args, families: int, seed: int, if_empty: bool, **options) -> None:
+    def handle(
+        self, *args, families: int, seed: int, if_empty: bool, users: int, access_events: int, **options
+    ) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_demo makes demo accounts with a published password: never in production.")
         if if_empty and Family.objects.exists():
@@ -42,14 +51,19 @@ class Command(BaseCommand):
         seeder = service_account_get(name="seed-demo")
         with acting_as(seeder):
             agencies = agencies_load()
-            users = users_load(agencies)
+            demo_users = users_load(agencies)
+            added = staff_top_up(agencies, total=users)
+            if added:
+                self.stdout.write(f"{added} more staff added (staff-NNN@example.org).")
             directory_load(agencies, seed=seed)
             created = families_load(
                 count=families, seed=seed, seeder=seeder, agencies=agencies, progress=self.stdout.write
             )
-            grants_load(created, users)
-            front_door_load(created, users)
-            episodes = casework_load(created, users, agencies, seed=seed, seeder=seeder, progress=self.stdout.write)
+            grants_load(created, demo_users)
+            front_door_load(created, demo_users)
+            episodes = casework_load(
+                created, demo_users, agencies, seed=seed, seeder=seeder, progress=self.stdout.write
+            )
             today = timezone.localdate()
             # What the indicators measure beyond casework, then the last twelve months' figures stored from it all.
             for seed_part in (
@@ -63,6 +77,8 @@ class Command(BaseCommand):
                 break_glass_demo,
             ):
                 self.stdout.write(seed_part(today=today))
+            # Last, so the log's chain continues from the events the parts above logged.
+            self.stdout.write(access_events_load(count=access_events, seed=seed, progress=self.stdout.write))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(created)} families added, {episodes} with early help under way. "
