@@ -64,8 +64,9 @@ format: install ## Reformat the code with ruff
 	$(BIN)/ruff format .
 
 .PHONY: bench
-bench: install ## PDF rendering time and memory, and the indicators dashboard for a year, against the targets
+bench: install ## Seed a city's data into PostgreSQL and time every key page, then PDF rendering and the dashboard
 	@if [ "$${DJANGO_ENV:-}" = production ]; then echo "make bench refuses to run with DJANGO_ENV=production" >&2; exit 1; fi
+	$(BIN)/python -m tests.bench.pages_bench $(PAGES_BENCH_ARGS)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python -m tests.bench.pdf_bench $(BENCH_ARGS)
 	$(BIN)/python -m tests.bench.dashboard_bench $(DASHBOARD_BENCH_ARGS)
