@@ -6,8 +6,10 @@ from django import forms
 
 from cases.models import CaseNote
 from cases.selectors.chronology import EntryType
+from cases.selectors.notes import NOTE_CURSOR
 from cases.services.notes import note_problems
 from earlyhelp.core.forms import GovDateField, ModelChoicesField, gov_form_helper, gov_text_field, query_form_helper
+from earlyhelp.core.keyset import KeysetPageForm
 
 NOTE_MAX = 100_000
 REASON_MAX = 300
@@ -119,7 +121,12 @@ class AmendmentForm(forms.Form):
         return text
 
 
-class NoteFilterForm(forms.Form):
+class NoteFilterForm(KeysetPageForm):
+    """Which type of note to list, and where the page starts (`before`, the last note of the page before)."""
+
+    cursor_kinds = NOTE_CURSOR
+    start_from = "the newest notes"
+
     kind = forms.ChoiceField(label="Type of note", required=False, choices=[("", "All types"), *CaseNote.Kind.choices])
 
     def __init__(self, *args, **kwargs):

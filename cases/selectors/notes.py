@@ -4,13 +4,15 @@ A note that concerns someone the user may not see (a restricted person not on th
 altogether: its free text may name them.
 """
 
-from django.core.paginator import Page, Paginator
+from dataclasses import dataclass
+
 from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from cases.models import CaseNote, CaseNoteAmendment, Family, Person
 from cases.selectors import families_visible_to, family_people_visible
+from earlyhelp.core.keyset import cursor_encode, keyset_after
 
 
 def notes_hidden(*, family: Family, visible_ids) -> QuerySet:
@@ -26,98 +28,75 @@ def _visible_ids(*, user, family: Family) -> list[int]:
     return list(family_people_visible(user=user, family=family).values_list("pk", flat=True))
 
 
-MAX_PRE_READ_PAGE = 100_000  # a larger page number is not read ahead, so no offset can overflow the database's
+NOTES_PER_PAGE = 25
+NOTE_CURSOR = ("day", "moment", "number")  # the day it happened, when it was written, its id
+_NOTE_ORDER = ("-happened_on", "-created_at", "-id")
 
 
-class NoteList:
-    """A family's notes for a Paginator, one query a page.
-
-    Each slice reads its notes with their author, the people they concern whom the user may see, their number of
-    amendments and how many notes there are in all, so the paginator needs no count query of its own (only a page
-    beyond the last one asks for the count separately).
-    """
-
-    def __init__(self, notes: QuerySet[CaseNote], visible_ids: QuerySet):
-        self.notes = notes
-        self.visible_ids = visible_ids
-        self.total: int | None = None
-        self.pages: dict[int, list[CaseNote]] = {}
-
-    def count(self) -> int:
-        if self.total is None:
-            self.total = self.notes.count()
-        return self.total
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, window: slice) -> list[CaseNote]:
-        if not isinstance(window, slice):
-            raise TypeError("Read the notes a page at a time")
-        start = window.start or 0
-        if start not in self.pages:
-            self.pages[start] = self._read(window)
-            if self.pages[start]:
-                self.total = self.pages[start][0].total
-            elif start == 0:
-                self.total = 0
-        return self.pages[start][: None if window.stop is None else window.stop - start]
-
-    def page(self, number, per_page: int) -> Page:
-        """The page asked for (or the last one, as Paginator.get_page does), reading that page before counting."""
-        try:
-            wanted = int(number)
-        except (TypeError, ValueError):
-            wanted = 1
-        if 1 <= wanted <= MAX_PRE_READ_PAGE:  # beyond it, no slice at all: the paginator shows the last page
-            self[(wanted - 1) * per_page : wanted * per_page]
-        return Paginator(self, per_page).get_page(number)
-
-    def _read(self, window: slice) -> list[CaseNote]:
-        on_page = self.notes.values("pk")[window]
-        amendments = (
-            CaseNoteAmendment.objects.filter(note=OuterRef("pk")).order_by().values("note").annotate(n=Count("*"))
-        )
-        total = self.notes.order_by().values("family").annotate(n=Count("*")).values("n")
-        rows = (
-            CaseNote.objects.filter(pk__in=on_page)
-            .select_related("author")
-            .annotate(
-                amendment_count=Coalesce(Subquery(amendments.values("n")), Value(0), output_field=IntegerField()),
-                total=Subquery(total, output_field=IntegerField()),
-                # One row for each person the note concerns; the person is named only if `user` may see them.
-                person_pk=Case(When(people__in=self.visible_ids, then=F("people__id"))),
-                person_first_name=F("people__first_name"),
-                person_middle_names=F("people__middle_names"),
-                person_last_name=F("people__last_name"),
-            )
-            .order_by("-happened_on", "-created_at", "-id", "people__last_name", "people__first_name")
-        )
-        notes: dict[int, CaseNote] = {}
-        for row in rows:
-            note = notes.setdefault(row.pk, row)
-            if note is row:
-                note.visible_people = []
-            if row.person_pk is not None:
-                note.visible_people.append(
-                    Person(
-                        pk=row.person_pk,
-                        first_name=row.person_first_name,
-                        middle_names=row.person_middle_names,
-                        last_name=row.person_last_name,
-                    )
-                )
-        return list(notes.values())
+@dataclass(frozen=True)
+class NotePage:
+    object_list: list[CaseNote]
+    older_than: str | None  # the cursor of the next (older) page, or None on the last page
 
 
-def notes_for_family(*, user, family: Family, kind: str = "") -> NoteList:
-    """The family's notes, newest first, for a Paginator: each with its author, the people it concerns whom `user`
-    may see, and its number of amendments. `family` must already have been read through `family_get`."""
+def notes_page(
+    *, user, family: Family, kind: str = "", before: tuple | None = None, per_page: int = NOTES_PER_PAGE
+) -> NotePage:
+    """One page of the family's notes, newest first, from just after the note `before` names (a key in
+    NOTE_CURSOR's form): each with its author, the people it concerns whom `user` may see, and its number of
+    amendments. `family` must already have been read through `family_get`.
+
+    Keyset pagination in one query, however many notes the family has: the page's notes (and one more, to know
+    whether there are older ones) are picked by a subquery, and joined to their people."""
     visible_ids = family_people_visible(user=user, family=family).order_by().values("pk")
     notes = CaseNote.objects.filter(family=family).exclude(pk__in=notes_hidden(family=family, visible_ids=visible_ids))
     if kind:
         notes = notes.filter(kind=kind)
-    return NoteList(notes.order_by("-happened_on", "-created_at", "-id"), visible_ids)
+    if before is not None:
+        happened_on, created_at, pk = before
+        notes = notes.filter(
+            keyset_after([("happened_on", happened_on, True), ("created_at", created_at, True), ("id", pk, True)])
+        )
+    found = _notes_read(notes.order_by(*_NOTE_ORDER).values("pk")[: per_page + 1], visible_ids)
+    shown = found[:per_page]
+    older_than = None
+    if len(found) > per_page:
+        last = shown[-1]
+        older_than = cursor_encode(last.happened_on, last.created_at, last.pk)
+    return NotePage(object_list=shown, older_than=older_than)
+
+
+def _notes_read(on_page: QuerySet, visible_ids: QuerySet) -> list[CaseNote]:
+    """The notes `on_page` picks, newest first, with their author, amendment count and the people they concern whom
+    the user may see (one row for each person, named only if visible), in one query."""
+    amendments = CaseNoteAmendment.objects.filter(note=OuterRef("pk")).order_by().values("note").annotate(n=Count("*"))
+    rows = (
+        CaseNote.objects.filter(pk__in=on_page)
+        .select_related("author")
+        .annotate(
+            amendment_count=Coalesce(Subquery(amendments.values("n")), Value(0), output_field=IntegerField()),
+            person_pk=Case(When(people__in=visible_ids, then=F("people__id"))),
+            person_first_name=F("people__first_name"),
+            person_middle_names=F("people__middle_names"),
+            person_last_name=F("people__last_name"),
+        )
+        .order_by(*_NOTE_ORDER, "people__last_name", "people__first_name")
+    )
+    notes: dict[int, CaseNote] = {}
+    for row in rows:
+        note = notes.setdefault(row.pk, row)
+        if note is row:
+            note.visible_people = []
+        if row.person_pk is not None:
+            note.visible_people.append(
+                Person(
+                    pk=row.person_pk,
+                    first_name=row.person_first_name,
+                    middle_names=row.person_middle_names,
+                    last_name=row.person_last_name,
+                )
+            )
+    return list(notes.values())
 
 
 def note_get(*, user, uuid) -> CaseNote:

@@ -16,7 +16,7 @@ from cases.models import CaseNote
 from cases.selectors import family_get, family_people_visible
 from cases.selectors.chronology import chronology_for, chronology_people
 from cases.selectors.episodes import episode_open_for
-from cases.selectors.notes import note_amendments, note_get, notes_for_family
+from cases.selectors.notes import note_amendments, note_get, notes_page
 from cases.services import notes as services
 from cases.services.episodes import EpisodeError
 from earlyhelp.audit.services import access_event_record
@@ -24,7 +24,6 @@ from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
 from earlyhelp.core.locking import StaleEdit
 
-NOTES_PER_PAGE = 25
 CHRONOLOGY_PER_PAGE = 50
 
 
@@ -46,9 +45,18 @@ def note_list(request: HttpRequest, uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
     form = NoteFilterForm(request.GET or None)
     kind = form.cleaned_data["kind"] if form.is_valid() else ""
-    page = notes_for_family(user=request.user, family=family, kind=kind).page(request.GET.get("page"), NOTES_PER_PAGE)
+    before = form.cursor()
+    page = notes_page(user=request.user, family=family, kind=kind, before=before)
     access_event_record(user=request.user, action="view", obj=family, detail="case notes", request=request)
-    context = {"family": family, "form": form, "page": page, "query": _query(request), "filtered": bool(kind)}
+    filters = {"kind": kind} if kind else {}
+    context = {
+        "family": family,
+        "form": form,
+        "page": page,
+        "filtered": bool(kind),
+        "older_query": urlencode(filters | {"before": page.older_than}) if page.older_than else "",
+        "newest_query": urlencode(filters) if before else None,
+    }
     return render(request, "cases/notes/note_list.html", context)
 
 

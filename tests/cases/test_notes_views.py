@@ -83,12 +83,56 @@ def test_note_list_empty_state_offers_the_first_note(cfs_worker_client, own_fami
     assert _url("note_add", own_family) in html
 
 
-def test_note_list_paginates_at_25(cfs_worker_client, own_family):
+def test_note_list_pages_by_cursor_25_at_a_time(cfs_worker_client, own_family):
+    notes = [CaseNoteFactory(family=own_family, happened_on=WRITTEN.date() - timedelta(days=n)) for n in range(26)]
+    response = cfs_worker_client.get(_url("note_list", own_family))
+    assert [n.pk for n in response.context["page"].object_list] == [n.pk for n in notes[:25]]
+    html = response.content.decode()
+    assert "Older notes" in html and "Newest notes" not in html
+    older = cfs_worker_client.get(f"{_url('note_list', own_family)}?{response.context['older_query']}")
+    assert [n.pk for n in older.context["page"].object_list] == [notes[25].pk]
+    html = older.content.decode()
+    assert "Newest notes" in html and "Older notes" not in html
+
+
+def test_note_list_pages_through_notes_written_at_the_same_moment(cfs_worker_client, own_family):
+    notes = [CaseNoteFactory(family=own_family, happened_on=WRITTEN.date()) for _ in range(30)]
+    CaseNote.objects.filter(family=own_family).update(created_at=WRITTEN)
+    url = _url("note_list", own_family)
+    first = cfs_worker_client.get(url)
+    second = cfs_worker_client.get(f"{url}?{first.context['older_query']}")
+    shown = [n.pk for page in (first, second) for n in page.context["page"].object_list]
+    assert shown == sorted((n.pk for n in notes), reverse=True)
+    assert second.context["older_query"] == ""
+
+
+def test_note_list_older_pages_keep_the_type_chosen(cfs_worker_client, own_family):
+    for _ in range(26):
+        CaseNoteFactory(family=own_family, kind="phone")
+    CaseNoteFactory(family=own_family, kind="school")
+    response = cfs_worker_client.get(_url("note_list", own_family), {"kind": "phone"})
+    assert response.context["older_query"].startswith("kind=phone&before=")
+    older = cfs_worker_client.get(f"{_url('note_list', own_family)}?{response.context['older_query']}")
+    assert [n.kind for n in older.context["page"].object_list] == ["phone"]
+    assert older.context["newest_query"] == "kind=phone"
+
+
+@pytest.mark.parametrize("before", ["7", "99999999999999999999999", "20250310.x.1", "20251340.20250310T093000000000.1"])
+def test_note_list_a_bad_cursor_shows_the_newest_notes_and_says_so(cfs_worker_client, own_family, before):
     for _ in range(26):
         CaseNoteFactory(family=own_family)
-    response = cfs_worker_client.get(_url("note_list", own_family))
+    response = cfs_worker_client.get(_url("note_list", own_family), {"before": before})
+    assert response.status_code == 200
     assert len(response.context["page"].object_list) == 25
-    assert response.context["page"].paginator.num_pages == 2
+    assert "The page asked for does not exist: start from the newest notes" in response.content.decode()
+
+
+def test_note_list_past_the_oldest_note_says_there_are_none(cfs_worker_client, own_family):
+    CaseNoteFactory(family=own_family)
+    response = cfs_worker_client.get(_url("note_list", own_family), {"before": "20000101.20000101T000000000000.1"})
+    html = response.content.decode()
+    assert response.context["page"].object_list == []
+    assert "There are no older notes." in html and "Newest notes" in html
 
 
 def test_note_list_outsider_404_and_analyst_403(other_lat_client, analyst_client, own_family):
@@ -107,7 +151,7 @@ def test_note_list_query_count_is_constant(cfs_worker_client, own_family, count,
     assert response.status_code == 200
 
 
-def test_note_list_names_only_people_the_user_may_see_and_serves_a_page_past_the_end(cfs_worker_client, own_family):
+def test_note_list_names_only_people_the_user_may_see(cfs_worker_client, own_family):
     for _ in range(2):
         note = CaseNoteFactory(family=own_family)
         note.people.add(FamilyMemberFactory(family=own_family, person=PersonFactory(first_name="Member")).person)
@@ -117,20 +161,6 @@ def test_note_list_names_only_people_the_user_may_see_and_serves_a_page_past_the
     assert response.content.count(b"Member") == 2
     assert b"Outsider" not in response.content
     assert [note.amendment_count for note in response.context["page"].object_list] == [1, 1]
-    past_the_end = cfs_worker_client.get(_url("note_list", own_family) + "?page=7")
-    assert past_the_end.status_code == 200
-    assert len(past_the_end.context["page"].object_list) == 2
-
-
-@pytest.mark.parametrize("page", ["99999999999999999999999", "100001", "-99999999999999999999999"])
-def test_note_list_a_huge_page_number_shows_the_last_page(cfs_worker_client, own_family, page):
-    for _ in range(26):
-        CaseNoteFactory(family=own_family)
-    response = cfs_worker_client.get(_url("note_list", own_family) + f"?page={page}")
-    assert response.status_code == 200
-    shown = response.context["page"]
-    assert shown.number == shown.paginator.num_pages == 2
-    assert len(shown.object_list) == 1
 
 
 def test_family_page_links_to_the_case_notes_and_the_chronology(cfs_worker_client, own_family):
@@ -144,8 +174,11 @@ def test_note_list_leaves_out_notes_about_a_hidden_person(cfs_worker_client, own
     secret = CaseNoteFactory(family=own_family, text="About the hidden child")
     secret.people.add(hidden)
     CaseNoteFactory(family=own_family, text="An ordinary visit")
-    response = cfs_worker_client.get(_url("note_list", own_family))
-    html = response.content.decode()
+    for _ in range(25):
+        CaseNoteFactory(family=own_family, text="A later visit")
+    first = cfs_worker_client.get(_url("note_list", own_family))
+    response = cfs_worker_client.get(f"{_url('note_list', own_family)}?{first.context['older_query']}")
+    html = first.content.decode() + response.content.decode()
     assert "An ordinary visit" in html
     assert "About the hidden child" not in html and "Hidden" not in html
     assert cfs_worker_client.get(_url("note_detail", secret)).status_code == 404
