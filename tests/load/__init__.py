@@ -1,0 +1,1 @@
+"""Load test: locust users against gunicorn (`python -m tests.load.run`)."""
