@@ -39,16 +39,20 @@ def changed(moment) -> str:
 
 
 def _plan_record(*, user, uuid):
-    from cases.selectors.plans import plan_page
+    """The plan alone: asking for its PDF needs only whether `user` sees it and its family."""
+    from cases.selectors.plans import plan_get
 
-    return plan_page(user=user, uuid=uuid)
+    return plan_get(user=user, uuid=uuid)
 
 
 def _plan_context(*, user, record) -> dict:
+    """Everything the plan's page shows, read as `user` sees it."""
+    from cases.selectors.plans import plan_page
     from cases.selectors.taf import meeting_last_held
 
     episode = record.episode
-    return {"plan": record, "episode": episode, "last_meeting": meeting_last_held(episode=episode)}
+    plan = plan_page(user=user, uuid=record.uuid)
+    return {"plan": plan, "episode": episode, "last_meeting": meeting_last_held(episode=episode)}
 
 
 PLAN = Kind(

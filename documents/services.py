@@ -24,6 +24,7 @@ from earlyhelp.audit.models import AccessEvent
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core.pdf import html_to_pdf
 from earlyhelp.core.states import status_move
+from earlyhelp.core.validation import full_clean_new
 
 logger = logging.getLogger("earlyhelp.documents")
 
@@ -77,7 +78,7 @@ def team_plans_request(*, user, team) -> DocumentRequest:
 @transaction.atomic
 def _queue(request: DocumentRequest) -> DocumentRequest:
     request.queued_at = timezone.now()
-    request.full_clean()
+    full_clean_new(request)
     request.save()
     transaction.on_commit(lambda: document_enqueue(request_id=request.pk))
     return request

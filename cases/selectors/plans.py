@@ -129,7 +129,9 @@ def plan_source_assessment(*, episode: Episode) -> EarlyHelpAssessment | None:
     authorised = EarlyHelpAssessment.Status.AUTHORISED
     if episode.assessment_id and episode.assessment.status == authorised:
         return episode.assessment
-    return episode.family.assessments.filter(status=authorised).order_by("-version").first()
+    return (
+        EarlyHelpAssessment.objects.filter(family_id=episode.family_id, status=authorised).order_by("-version").first()
+    )
 
 
 @dataclass(frozen=True)

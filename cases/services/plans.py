@@ -18,6 +18,7 @@ from cases.selectors.plans import OPEN_ACTION, action_practitioners
 from cases.services.episodes import EpisodeError, episode_move, episode_require_open
 from earlyhelp.core.locking import locked_save
 from earlyhelp.core.states import status_move
+from earlyhelp.core.validation import full_clean_new, full_clean_only
 
 DRAFT_EXISTS = (
     "There is already a draft of this plan. Carry on with that draft: an episode has only one draft at a time"
@@ -74,11 +75,11 @@ def _goal_save_new(*, user, plan: FamilyPlan, draft: GoalDraft, position: int) -
         latest=draft.baseline,
         position=position,
     )
-    goal.full_clean()
+    full_clean_new(goal)
     goal.save()
     # The history of a goal's scale starts where the family starts.
     score = GoalScore(goal=goal, score=draft.baseline, comment="Baseline", recorded_by=user)
-    score.full_clean()
+    full_clean_new(score)
     score.save()
     return goal
 
@@ -178,7 +179,7 @@ def plan_edit(*, user, plan: FamilyPlan, summary: str, lock_version: int) -> Fam
     """Change what needs to happen, unless someone else saved the plan since this person opened it."""
     _require_editable(plan)
     plan.summary = summary.strip()
-    plan.full_clean()
+    full_clean_only(plan, "summary")
     locked_save(plan, expected_version=lock_version, update_fields=["summary"])
     return plan
 
