@@ -40,14 +40,18 @@ def _covering(agency_id, agency_type) -> Q:
     return override | (Q(status=ConsentRecord.Status.GIVEN) & named_or_typed)
 
 
-def families_shareable_with_user(user) -> Q:
+def families_shareable_with_user(user, *, among=None) -> Q:
     """A filter on families for rule 2: a partner's grant is usable while consent covers their agency,
-    or while consent is still being sought (no decision recorded yet)."""
+    or while consent is still being sought (no decision recorded yet).
+
+    `among` (a query of family ids, such as the user's grants) limits the consent records read to those families,
+    so the filter costs what the user's grants do, not what the whole consent register does."""
     from locality.models import Agency
 
     agency_type = Subquery(Agency.objects.filter(pk=user.agency_id).values("type")[:1])
-    covered = ConsentRecord.objects.filter(_covering(user.agency_id, agency_type)).values("family_id")
-    decided = ConsentRecord.objects.filter(status__in=DECIDED).values("family_id")
+    records = ConsentRecord.objects.all() if among is None else ConsentRecord.objects.filter(family_id__in=among)
+    covered = records.filter(_covering(user.agency_id, agency_type)).values("family_id")
+    decided = records.filter(status__in=DECIDED).values("family_id")
     return Q(pk__in=covered) | ~Q(pk__in=decided)
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from cases.models import (
 )
 from consent.selectors import consent_summary, families_shareable_with_user
 from earlyhelp.audit.selectors import HistorySource
+from earlyhelp.core.keyset import keyset_after
 from earlyhelp.core.perms import (
     ACCESS_FAMILY,
     ACCESS_RESTRICTED_FAMILY,
@@ -33,6 +34,8 @@ from locality.selectors import team_ids_with_case_access
 
 DUPLICATE_NAME_SIMILARITY = 0.25
 SEARCH_NAME_SIMILARITY = 0.3
+# pg_trgm.similarity_threshold, which the `%` operator (Django's trigram_similar) uses: left at its default.
+PG_TRGM_DEFAULT_THRESHOLD = 0.3
 
 
 def _granted_family_ids(user, codename: str) -> QuerySet:
@@ -52,7 +55,8 @@ def families_visible_to(user) -> QuerySet[Family]:
     """
     if not (user.is_authenticated and user.is_active and user.has_perm(VIEW_FAMILY)):
         return Family.objects.none()
-    granted = Q(pk__in=_granted_family_ids(user, ACCESS_FAMILY)) & families_shareable_with_user(user)
+    grants = _granted_family_ids(user, ACCESS_FAMILY)
+    granted = Q(pk__in=grants) & families_shareable_with_user(user, among=grants)
     ordinary = Q(local_area_team__in=team_ids_with_case_access(user)) | granted
     if user.has_perm(TRIAGE_CONTACT):
         from referrals.selectors import families_at_the_front_door
@@ -68,13 +72,15 @@ def families_visible_to(user) -> QuerySet[Family]:
 
 
 def people_visible_to(user) -> QuerySet[Person]:
-    """People who belong to a family `user` may see; restricted people only through the allow-list."""
-    visible_families = families_visible_to(user)
-    in_visible = FamilyMember.objects.filter(family__in=visible_families).values("person_id")
+    """People who belong to a family `user` may see; restricted people only through the allow-list.
+
+    Both tests are EXISTS on the person's own memberships, so a query that narrows the people first (one family's
+    members, a date of birth, a name) checks only those people's few families, never every visible family."""
+    in_visible = FamilyMember.objects.filter(person=OuterRef("pk"), family__in=families_visible_to(user))
     in_allow_listed = FamilyMember.objects.filter(
-        family__in=Family.objects.filter(pk__in=_granted_family_ids(user, ACCESS_RESTRICTED_FAMILY))
-    ).values("person_id")
-    return Person.objects.filter(Q(pk__in=in_visible) & (Q(restricted=False) | Q(pk__in=in_allow_listed)))
+        person=OuterRef("pk"), family_id__in=_granted_family_ids(user, ACCESS_RESTRICTED_FAMILY)
+    )
+    return Person.objects.filter(Exists(in_visible), Q(restricted=False) | Exists(in_allow_listed))
 
 
 def family_list(*, user, team_id: int | None = None, status: str = "") -> QuerySet[Family]:
@@ -90,6 +96,31 @@ def family_list(*, user, team_id: int | None = None, status: str = "") -> QueryS
 def family_people_visible(*, user, family: Family) -> QuerySet[Person]:
     """The members of `family` that `user` may see (restricted people only through the allow-list)."""
     return people_visible_to(user).filter(memberships__family=family).order_by("last_name", "first_name")
+
+
+@dataclass(frozen=True)
+class FamilyListPage:
+    """One page of the family list: its families, and the reference the next page starts after ("" on the last)."""
+
+    object_list: list
+    next_after: str
+
+
+def family_list_page(*, user, team_id: int | None, status: str, after: str, per_page: int) -> FamilyListPage | None:
+    """The family list from just after the family `after` (a reference; "" for the first page), by name then
+    reference: no OFFSET and no count, so a page costs the same however many families there are (the index
+    family_name_reference gives the order). None when `after` is not a family of this list (a stale or made-up link).
+    """
+    families = family_list(user=user, team_id=team_id, status=status)
+    if after:
+        start = families.filter(reference=after).values("name", "reference").first()
+        if start is None:
+            return None
+        families = families.filter(
+            keyset_after([("name", start["name"], False), ("reference", start["reference"], False)])
+        )
+    rows = list(families[: per_page + 1])
+    return FamilyListPage(rows[:per_page], rows[per_page - 1].reference if len(rows) > per_page else "")
 
 
 def family_list_teams(*, user) -> QuerySet:
@@ -244,9 +275,13 @@ def _name_filter(queryset: QuerySet[Person], name: str, threshold: float) -> Que
     if _trigram_available():
         from django.contrib.postgres.search import TrigramSimilarity
 
+        similar = Q(similarity__gte=threshold)
+        if threshold >= PG_TRGM_DEFAULT_THRESHOLD:
+            # `search_name % name` finds the candidates through the trigram index; the similarity then decides.
+            similar &= Q(search_name__trigram_similar=name)
         return (
             queryset.annotate(similarity=TrigramSimilarity("search_name", name))
-            .filter(Q(similarity__gte=threshold) | Q(search_name__contains=name))
+            .filter(similar | Q(search_name__contains=name))
             .order_by("-similarity", "last_name", "first_name")
         )
     for word in name.split():
