@@ -1,5 +1,6 @@
 """Pages for finding, creating and looking after families and the people in them."""
 
+import re
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
@@ -40,6 +41,7 @@ def _page(request: HttpRequest, items, per_page: int = PER_PAGE):
 
 
 SEARCH_SESSION_KEY = "person_search"
+FAMILY_REFERENCE = re.compile(r"[A-Z0-9-]{1,20}")  # the family list's cursor: the last family shown
 
 
 @login_required
@@ -73,17 +75,28 @@ def search(request: HttpRequest) -> HttpResponse:
 def family_list(request: HttpRequest) -> HttpResponse:
     team_id = request.GET.get("team", "")
     status = request.GET.get("status", "")
-    families = selectors.family_list(
-        user=request.user,
-        team_id=int(team_id) if team_id.isdigit() else None,
-        status=status if status in Family.Status.values else "",
-    )
+    after = request.GET.get("after", "")
+    filters = {
+        "user": request.user,
+        "team_id": int(team_id) if team_id.isdigit() else None,
+        "status": status if status in Family.Status.values else "",
+        "per_page": PER_PAGE,
+    }
+    page = selectors.family_list_page(**filters, after=after) if FAMILY_REFERENCE.fullmatch(after) else None
+    bad_cursor = bool(after) and page is None  # a made-up link, or its family has left the list: the first page
+    if page is None:
+        after = ""
+        page = selectors.family_list_page(**filters, after=after)
+    query = {"team": team_id, "status": status}
     context = {
-        "page": _page(request, families),
+        "page": page,
         "teams": selectors.family_list_teams(user=request.user),
         "statuses": Family.Status.choices,
         "team_id": team_id,
         "status": status,
+        "bad_cursor": bad_cursor,
+        "first_query": urlencode(query) if after else None,
+        "next_query": urlencode(query | {"after": page.next_after}) if page.next_after else "",
     }
     return render(request, "cases/family_list.html", context)
 

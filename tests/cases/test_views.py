@@ -240,15 +240,36 @@ def test_search_results_link_to_people_and_their_families(cfs_worker_client, own
     assert "1 person found" in page and "Ada Lovelace" in page and "Ownteam family" in page
 
 
-def test_family_list_is_paginated(cfs_worker_client, lats):
+def test_family_list_pages_by_name_with_next_families_after_the_last_one_shown(cfs_worker_client, lats):
     from tests.factories import FamilyFactory
 
-    for _ in range(30):
-        FamilyFactory(local_area_team=lats["tang-hall"])
-    first = cfs_worker_client.get(reverse("cases:family_list")).content.decode()
-    assert "30 families" in first and "Page 1 of 2" in first
-    second = cfs_worker_client.get(reverse("cases:family_list"), {"page": 2}).content.decode()
-    assert "Page 2 of 2" in second
+    made = [FamilyFactory(local_area_team=lats["tang-hall"], name=f"Name{number:02d}") for number in range(30)]
+    made.append(FamilyFactory(local_area_team=lats["tang-hall"], name="Name24"))  # same name: by reference next
+    in_order = sorted(made, key=lambda family: (family.name, family.reference))
+
+    first = cfs_worker_client.get(reverse("cases:family_list"))
+    assert [f.reference for f in first.context["page"].object_list] == [f.reference for f in in_order[:25]]
+    assert first.context["next_query"] == f"team=&status=&after={in_order[24].reference}"
+    assert "Next families" in first.content.decode() and "First families" not in first.content.decode()
+
+    second = cfs_worker_client.get(f"{reverse('cases:family_list')}?{first.context['next_query']}")
+    assert [f.reference for f in second.context["page"].object_list] == [f.reference for f in in_order[25:]]
+    assert second.context["next_query"] == ""
+    assert "First families" in second.content.decode() and "Next families" not in second.content.decode()
+
+
+def test_family_list_link_naming_a_family_not_in_the_list_shows_the_first_page_with_an_error(cfs_worker_client, lats):
+    from tests.factories import FamilyFactory
+
+    FamilyFactory(local_area_team=lats["tang-hall"], name="Visible")
+    elsewhere = FamilyFactory(local_area_team=lats["clifton"], name="Elsewhere")
+
+    for after in (elsewhere.reference, "EH-NOSUCH01", "<script>"):
+        response = cfs_worker_client.get(reverse("cases:family_list"), {"after": after})
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "The page asked for does not exist" in page and "Visible family" in page
+        assert "Elsewhere" not in page
 
 
 def test_family_list_empty_state(cfs_worker_client):
