@@ -14,9 +14,10 @@ statement over 50 ms on the benchmark's database (log_min_duration_statement); t
 runs EXPLAIN on each page's slowest statements to show sequential scans of big tables.
 
 Targets (../shared/design/QUALITY.md): queries lists <= 12, detail <= 20, search <= 8; family list, family page,
-MASH inbox and caseload p95 <= 3 x the baseline's; person search p95 <= 100 ms; no statement over 50 ms. The run
-exits non-zero when one is missed (times only with --time-targets, the default; CI passes --no-time-targets
-because its machine is busy with other work, and checks the query counts). Results go to a table and to --json.
+MASH inbox and caseload p95 <= 3 x the baseline's; person search (name and date of birth) p95 <= 100 ms; no
+statement over 50 ms. A name alone with a typo (name search) is measured against the query limit only. The run
+exits non-zero when a target is missed; --no-time-targets (as CI runs it: its machine is busy with other work)
+reports the times and checks the query counts only. Results go to a table and to --json.
 """
 
 import argparse
@@ -150,7 +151,7 @@ def pages(users: dict, records: dict) -> list[Page]:
         Page("family page", "cfs.tang-hall", "detail", get("cases:family_detail", family.uuid)),
         Page("family page", "manager.tang-hall", "detail", get("cases:family_detail", family.uuid)),
         Page("person search", "cfs.tang-hall", "search", _search(person.full_name, person.date_of_birth)),
-        Page("person search", "cfs.tang-hall", "search", _search(f"{person.first_name} {typo}", None)),
+        Page("name search", "cfs.tang-hall", "search", _search(f"{person.first_name} {typo}", None)),
         Page("person search", "mash.screener", "search", _search(person.full_name, person.date_of_birth)),
         Page("MASH inbox", "mash.screener", "list", get("referrals:inbox")),
         Page("MASH inbox", "mash.manager", "list", get("referrals:inbox")),
@@ -296,6 +297,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests of each page first")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", bench_db.DEFAULT_URL))
     parser.add_argument("--fresh", action="store_true", help="seed again even if the database holds this volume")
+    parser.add_argument(
+        "--no-seed", dest="seed_it", action="store_false", help="measure the database as it is (migrated, seeded)"
+    )
     parser.add_argument("--json", default="bench-results.json", help="where to write the results")
     parser.add_argument("--no-time-targets", dest="time_targets", action="store_false", help="report times only")
     parser.add_argument("--no-explain", dest="explain", action="store_false", help="skip EXPLAIN of slow queries")
@@ -307,7 +311,10 @@ def main() -> int:
     started = time.perf_counter()
     say = lambda line: print(line, flush=True)  # noqa: E731
     volume = bench_db.Volume(families=args.families, seed=args.seed)
-    seeding = bench_db.prepare(url=args.database_url, volume=volume, fresh=args.fresh, say=say)
+    if args.seed_it:
+        seeding = bench_db.prepare(url=args.database_url, volume=volume, fresh=args.fresh, say=say)
+    else:
+        seeding = {"database": bench_db.database_name(args.database_url), "seeded": False, "seconds": 0.0}
     bench_db.log_slow_statements(url=args.database_url, milliseconds=SLOW_STATEMENT_MS)
     counts = bench_db.volume_counts(args.database_url)
     say("Volume: " + ", ".join(f"{count:,} {label}" for label, count in counts.items()))

@@ -19,6 +19,7 @@ KEY_PAGES = {
     "family list",
     "family page",
     "person search",
+    "name search",
     "MASH inbox",
     "caseload",
     "chronology",
