@@ -1,11 +1,13 @@
 """Forms for case notes, amendments and the chronology's filters. Fields check their own shape; the note rules
 (`cases.services.notes.note_problems`) are checked here too, so every problem is shown at once."""
 
+from urllib.parse import urlencode
+
 from crispy_forms_gds.layout import Field, Fieldset, Size
 from django import forms
 
 from cases.models import CaseNote
-from cases.selectors.chronology import EntryType
+from cases.selectors.chronology import CHRONOLOGY_CURSOR, EntryType
 from cases.selectors.notes import NOTE_CURSOR
 from cases.services.notes import note_problems
 from earlyhelp.core.forms import GovDateField, ModelChoicesField, gov_form_helper, gov_text_field, query_form_helper
@@ -137,9 +139,13 @@ class NoteFilterForm(KeysetPageForm):
 ORDER_CHOICES = [("oldest", "Oldest first"), ("newest", "Newest first")]
 
 
-class ChronologyFilterForm(forms.Form):
-    """Which events to show, about whom, in which order. People are offered by their UUID: none of them is named in
-    the address."""
+class ChronologyFilterForm(KeysetPageForm):
+    """Which events to show, about whom, in which order, and where the page starts (`after`, the last event of the
+    page before, in that order). People are offered by their UUID: none of them is named in the address."""
+
+    cursor_name = "after"
+    cursor_kinds = CHRONOLOGY_CURSOR
+    start_from = "the first events"
 
     types = forms.MultipleChoiceField(
         label="Types of event",
@@ -167,12 +173,19 @@ class ChronologyFilterForm(forms.Form):
         )
 
     def filters(self) -> dict:
-        """The chronology's arguments: everything when the form is empty or invalid."""
-        if not self.is_valid():
+        """The chronology's arguments: everything when the form is empty or a filter is wrong."""
+        data = self.valid_data()
+        if not data:
             return {}
-        data = self.cleaned_data
         return {
             "types": set(data["types"]) or None,
             "person": self.people.get(data["person"]),
             "newest_first": data["order"] == "newest",
         }
+
+    def filters_query(self) -> str:
+        """The filters chosen, as the address's query, for the links to other pages."""
+        data = self.valid_data()
+        chosen = [("types", kind) for kind in data.get("types", [])]
+        chosen += [(name, data[name]) for name in ("person", "order") if data.get(name)]
+        return urlencode(chosen)

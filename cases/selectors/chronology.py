@@ -9,11 +9,11 @@ Links are given only for pages that exist and the user may open.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from itertools import count
+from datetime import UTC, date, datetime
 
 from django.db import models
-from django.db.models import CharField, F, FilteredRelation, Q, QuerySet, Value
+from django.db.models import CharField, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -35,6 +35,7 @@ from cases.models import (
 from cases.selectors import family_people_visible
 from cases.selectors.notes import notes_hidden
 from consent.models import ConsentRecord, ConsentSubject
+from earlyhelp.core.keyset import Fixed, cursor_encode, keyset_after
 from earlyhelp.core.perms import TRIAGE_CONTACT
 from referrals.models import Contact, ContactChild
 
@@ -67,7 +68,7 @@ class ChronologyEntry:
     person_ids: frozenset[int] = frozenset()
     link: str = ""
     at: datetime | None = field(default=None, compare=False)
-    sequence: int = field(default=0, compare=False)
+    key: tuple[int, int] = field(default=(0, 0), compare=False)  # its stream (STREAMS) and record id
 
     @property
     def type_label(self) -> str:
@@ -75,7 +76,32 @@ class ChronologyEntry:
 
     @property
     def sort_key(self) -> tuple:
-        return (self.on, timezone.localtime(self.at).time() if self.at else time.min, self.sequence)
+        """Timeline order, the same as the pages' keyset order (`_ORDER`): by day, events of no known time first,
+        then by the moment, then by stream and record."""
+        return (self.on, self.at is not None, self.at or _NO_TIME, *self.key)
+
+
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
+# Every kind of entry, in the order entries of the same day and time come: (name, type). An entry's key is its
+# stream's place here and the id of the record it comes from.
+STREAMS = (
+    ("note", EntryType.NOTE),
+    ("contact", EntryType.CONTACT),
+    ("decision", EntryType.CONTACT),
+    ("submitted", EntryType.ASSESSMENT),
+    ("authorised", EntryType.ASSESSMENT),
+    ("plan", EntryType.PLAN),
+    ("meeting", EntryType.MEETING),
+    ("started", EntryType.INTERVENTION),
+    ("ended", EntryType.INTERVENTION),
+    ("extended", EntryType.INTERVENTION),
+    ("consent", EntryType.CONSENT),
+    ("consent_ended", EntryType.CONSENT),
+    ("closed", EntryType.EPISODE),
+    ("reopened", EntryType.EPISODE),
+    ("transfer", EntryType.TRANSFER),
+)
+RANK = {name: rank for rank, (name, _) in enumerate(STREAMS)}
 
 
 def _link(name: str, **kwargs) -> str:
@@ -131,11 +157,24 @@ class _Reader:
     visible: dict[int, Person]
     links: dict[tuple[str, int], list[int]]
     entries: list[ChronologyEntry] = field(default_factory=list)
-    numbers: count = field(default_factory=count)
     episode_work: dict | None = None
+    only: set[tuple[int, int]] | None = None  # the keys of the entries of one page, or None for every entry
 
-    def add(self, *, on, type: str, title: str, summary: str, record=None, link: str = "", at=None) -> None:
-        if on is None:
+    def ids(self, *streams: str) -> list[int] | None:
+        """The record ids of those streams that are on the page, or None when every entry is wanted."""
+        if self.only is None:
+            return None
+        ranks = {RANK[name] for name in streams}
+        return sorted(pk for rank, pk in self.only if rank in ranks)
+
+    def on_page(self, records: QuerySet, *streams: str) -> QuerySet:
+        """`records` narrowed to those whose entries of `streams` are on the page (when reading one page)."""
+        return records.filter(_among("pk", self.ids(*streams)))
+
+    def add(
+        self, *, stream: str, key: int, on, type: str, title: str, summary: str, record=None, link: str = "", at=None
+    ) -> None:
+        if on is None or (self.only is not None and (RANK[stream], key) not in self.only):
             return
         ids = [pk for pk in self.links.get((type, record.pk), ()) if pk in self.visible] if record else []
         people = sorted({self.visible[pk] for pk in ids}, key=lambda p: (p.last_name, p.first_name))
@@ -149,7 +188,7 @@ class _Reader:
                 person_ids=frozenset(ids),
                 link=link,
                 at=at,
-                sequence=next(self.numbers),
+                key=(RANK[stream], key),
             )
         )
 
@@ -157,9 +196,11 @@ class _Reader:
 def _notes(reader: _Reader) -> None:
     hidden = notes_hidden(family=reader.family, visible_ids=list(reader.visible))
     notes = CaseNote.objects.filter(family=reader.family, significant=True).exclude(pk__in=hidden)
-    for note in notes.order_by("happened_on", "created_at", "id"):
+    for note in reader.on_page(notes, "note").order_by("happened_on", "created_at", "id"):
         first_line = note.text.strip().splitlines()[0] if note.text.strip() else ""
         reader.add(
+            stream="note",
+            key=note.pk,
             on=note.happened_on,
             type=EntryType.NOTE,
             title="Significant event",
@@ -172,10 +213,13 @@ def _notes(reader: _Reader) -> None:
 
 def _contacts(reader: _Reader) -> None:
     may_open = reader.user.has_perm(TRIAGE_CONTACT)
-    for contact in Contact.objects.filter(family=reader.family).select_related("decision").order_by("received_at"):
+    contacts = Contact.objects.filter(family=reader.family).select_related("decision")
+    for contact in reader.on_page(contacts, "contact", "decision").order_by("received_at"):
         link = _link("referrals:contact_detail", uuid=contact.uuid) if may_open else ""
         ended = {Contact.Status.WITHDRAWN: ", later withdrawn", Contact.Status.DUPLICATE: ", a duplicate"}
         reader.add(
+            stream="contact",
+            key=contact.pk,
             on=_day(contact.received_at),
             type=EntryType.CONTACT,
             title="Contact received",
@@ -187,6 +231,8 @@ def _contacts(reader: _Reader) -> None:
         decision = getattr(contact, "decision", None)
         if decision is not None:
             reader.add(
+                stream="decision",
+                key=contact.pk,
                 on=_day(decision.decided_at),
                 type=EntryType.CONTACT,
                 title="MASH decision",
@@ -199,9 +245,12 @@ def _contacts(reader: _Reader) -> None:
 
 def _assessments(reader: _Reader) -> None:
     Status = EarlyHelpAssessment.Status
-    for assessment in EarlyHelpAssessment.objects.filter(family=reader.family).exclude(status=Status.DRAFT):
+    assessments = EarlyHelpAssessment.objects.filter(family=reader.family).exclude(status=Status.DRAFT)
+    for assessment in reader.on_page(assessments, "submitted", "authorised"):
         link = _link("assessments:summary", uuid=assessment.uuid)
         reader.add(
+            stream="submitted",
+            key=assessment.pk,
             on=assessment.completed_on,
             type=EntryType.ASSESSMENT,
             title="Assessment submitted",
@@ -216,6 +265,8 @@ def _assessments(reader: _Reader) -> None:
                 if part
             )
             reader.add(
+                stream="authorised",
+                key=assessment.pk,
                 on=_day(assessment.decided_at),
                 type=EntryType.ASSESSMENT,
                 title="Assessment authorised",
@@ -243,13 +294,15 @@ def _episode_work(reader: _Reader) -> dict:
     """
     if reader.episode_work is not None:
         return reader.episode_work
+    on_page = {"plan": reader.ids("plan"), "meeting": reader.ids("meeting"), "closure": reader.ids("closed")}
     relations = {
-        alias: FilteredRelation(name, condition=condition) for alias, (_, name, condition) in _EPISODE_WORK.items()
+        alias: FilteredRelation(name, condition=condition & _among(f"{name}__pk", on_page[alias]))
+        for alias, (_, name, condition) in _EPISODE_WORK.items()
     }
     columns = list(_EPISODE_COLUMNS)
     for alias, (model, _, _) in _EPISODE_WORK.items():
         columns += [f"{alias}__{f.name}" for f in model._meta.concrete_fields]
-    joined = Q(reopened_at__isnull=False)
+    joined = Q(reopened_at__isnull=False) & _among("pk", reader.ids("reopened"))
     for alias in _EPISODE_WORK:
         joined |= Q(**{f"{alias}__isnull": False})
     rows = Episode.objects.filter(family=reader.family).annotate(**relations).filter(joined).order_by().values(*columns)
@@ -265,10 +318,19 @@ def _episode_work(reader: _Reader) -> dict:
     return reader.episode_work
 
 
+def _among(name: str, ids: list[int] | None) -> Q:
+    """Only the records of one page (no record at all, but still in the query, when none of them is on it)."""
+    if ids is None:
+        return Q()
+    return Q(**{f"{name}__in": ids}) if ids else Q(**{f"{name}__isnull": True})
+
+
 def _plans(reader: _Reader) -> None:
     for plan in _episode_work(reader)["plan"]:
         with_family = ", with the family" if plan.family_agreed else ""
         reader.add(
+            stream="plan",
+            key=plan.pk,
             on=plan.agreed_on,
             type=EntryType.PLAN,
             title="Plan agreed",
@@ -285,6 +347,8 @@ def _meetings(reader: _Reader) -> None:
             "The family was there" if meeting.family_present else "",
         ]
         reader.add(
+            stream="meeting",
+            key=meeting.pk,
             on=meeting.held_on,
             type=EntryType.MEETING,
             title=f"{meeting.get_kind_display()} held",
@@ -308,6 +372,9 @@ def _interventions(reader: _Reader) -> None:
         )
         .order_by("pk", "extension_id")
     )
+    if reader.only is not None:
+        extended = InterventionExtension.objects.filter(_among("pk", reader.ids("extended")))
+        rows = rows.filter(_among("pk", reader.ids("started", "ended")) | Q(pk__in=extended.values("intervention_id")))
     extensions = []
     seen = set()
     for intervention in rows:
@@ -319,6 +386,8 @@ def _interventions(reader: _Reader) -> None:
             continue
         seen.add(intervention.pk)
         reader.add(
+            stream="started",
+            key=intervention.pk,
             on=intervention.started_on,
             type=EntryType.INTERVENTION,
             title="Intervention started",
@@ -327,6 +396,8 @@ def _interventions(reader: _Reader) -> None:
         )
         if intervention.ended_on and intervention.status != Intervention.Status.ACTIVE:
             reader.add(
+                stream="ended",
+                key=intervention.pk,
                 on=intervention.ended_on,
                 type=EntryType.INTERVENTION,
                 title=f"Intervention {intervention.get_status_display().lower()}",
@@ -336,6 +407,8 @@ def _interventions(reader: _Reader) -> None:
     for intervention, link, kind in extensions:
         at = intervention.extension_at or intervention.extension_updated_at
         reader.add(
+            stream="extended",
+            key=intervention.extension_id,
             on=_day(at),
             type=EntryType.INTERVENTION,
             title="Intervention extended",
@@ -352,9 +425,9 @@ def _long_date(day: date) -> str:
 def _consents(reader: _Reader) -> None:
     Status = ConsentRecord.Status
     records = ConsentRecord.objects.filter(family=reader.family).exclude(status=Status.REQUESTED)
-    for consent in records:
+    for consent in reader.on_page(records, "consent", "consent_ended"):
         link = _link("consent:detail", uuid=reader.family.uuid, consent_uuid=consent.uuid)
-        common = {"type": EntryType.CONSENT, "record": consent, "link": link}
+        common = {"type": EntryType.CONSENT, "record": consent, "link": link, "stream": "consent", "key": consent.pk}
         if consent.is_override:
             reader.add(
                 on=consent.obtained_on,
@@ -371,7 +444,7 @@ def _consents(reader: _Reader) -> None:
             title = "Consent withdrawn" if consent.status == Status.WITHDRAWN else "Consent expired"
             what = "Safeguarding override" if consent.is_override else "Consent"
             summary = f"{what} from {_long_date(consent.obtained_on)} ended"
-            reader.add(on=ended, title=title, summary=summary, **common)
+            reader.add(on=ended, title=title, summary=summary, **common | {"stream": "consent_ended"})
 
 
 def _consent_scope(consent: ConsentRecord) -> str:
@@ -394,6 +467,8 @@ def _episodes(reader: _Reader) -> None:
         episode = episodes[closure.episode_id]
         at = closure.decided_at or episode.closed_at or closure.updated_at
         reader.add(
+            stream="closed",
+            key=closure.pk,
             on=_day(at),
             type=EntryType.EPISODE,
             title="Episode closed",
@@ -405,6 +480,8 @@ def _episodes(reader: _Reader) -> None:
         if episode.reopened_at is None:
             continue
         reader.add(
+            stream="reopened",
+            key=episode.pk,
             on=_day(episode.reopened_at),
             type=EntryType.EPISODE,
             title="Episode reopened",
@@ -416,7 +493,8 @@ def _episodes(reader: _Reader) -> None:
 
 def _transfers(reader: _Reader) -> None:
     may_open_contacts = reader.user.has_perm(TRIAGE_CONTACT)
-    for transfer in Transfer.objects.filter(family=reader.family).select_related("episode", "contact"):
+    transfers = Transfer.objects.filter(family=reader.family).select_related("episode", "contact")
+    for transfer in reader.on_page(transfers, "transfer"):
         if transfer.episode_id:
             link = _link("cases:episode_detail", uuid=transfer.episode.uuid)
         elif transfer.contact_id and may_open_contacts:
@@ -430,6 +508,8 @@ def _transfers(reader: _Reader) -> None:
         if transfer.external_reference:
             summary += f" (their reference {transfer.external_reference})"
         reader.add(
+            stream="transfer",
+            key=transfer.pk,
             on=_day(transfer.created_at),
             type=EntryType.TRANSFER,
             title=title,
@@ -450,6 +530,157 @@ _SOURCES = {
     EntryType.EPISODE: _episodes,
     EntryType.TRANSFER: _transfers,
 }
+
+
+# The pages' keyset: each stream's entries as (day, whether the time is known, moment, stream, record id, the ids of
+# the people the record concerns), read for every stream at once in one query, ordered and cut to one page.
+CHRONOLOGY_PER_PAGE = 50
+CHRONOLOGY_CURSOR = ("day", "moment?", "number", "number")  # day, moment (if known), stream, record id
+_ORDER = ("chron_on", "chron_timed", "chron_at", "chron_rank", "chron_pk")
+
+
+def _local_day(moment) -> TruncDate:
+    return TruncDate(moment, tzinfo=timezone.get_current_timezone())
+
+
+def _stream_rows(name: str, family: Family, hidden: QuerySet) -> tuple[QuerySet, object, object]:
+    """A stream's records (as its source reads them), the expression of their day, and of their moment (or None)."""
+    Status = EarlyHelpAssessment.Status
+    if name == "note":
+        notes = CaseNote.objects.filter(family=family, significant=True).exclude(pk__in=hidden)
+        return notes, F("happened_on"), F("created_at")
+    if name == "contact":
+        return Contact.objects.filter(family=family), _local_day("received_at"), F("received_at")
+    if name == "decision":
+        decided = Contact.objects.filter(family=family, decision__isnull=False)
+        return decided, _local_day("decision__decided_at"), F("decision__decided_at")
+    if name == "submitted":
+        return EarlyHelpAssessment.objects.filter(family=family).exclude(status=Status.DRAFT), F("completed_on"), None
+    if name == "authorised":
+        decided = [Status.AUTHORISED, Status.SUPERSEDED]
+        authorised = EarlyHelpAssessment.objects.filter(family=family, status__in=decided)
+        return authorised, _local_day("decided_at"), F("decided_at")
+    if name == "plan":
+        return FamilyPlan.objects.filter(episode__family=family, agreed_on__isnull=False), F("agreed_on"), None
+    if name == "meeting":
+        held = TafMeeting.objects.filter(episode__family=family, status=TafMeeting.Status.HELD, held_on__isnull=False)
+        return held, F("held_on"), None
+    if name == "started":
+        return Intervention.objects.filter(family=family), F("started_on"), None
+    if name == "ended":
+        ended = Intervention.objects.filter(family=family, ended_on__isnull=False)
+        return ended.exclude(status=Intervention.Status.ACTIVE), F("ended_on"), None
+    if name == "extended":
+        approved = InterventionExtension.objects.filter(
+            intervention__family=family, status=InterventionExtension.Status.APPROVED
+        )
+        at = Coalesce("decided_at", "updated_at")
+        return approved, _local_day(at), at
+    consents = ConsentRecord.objects.filter(family=family)
+    if name == "consent":
+        return consents.exclude(status=ConsentRecord.Status.REQUESTED), F("obtained_on"), None
+    if name == "consent_ended":
+        ended = consents.filter(status__in=[ConsentRecord.Status.WITHDRAWN, ConsentRecord.Status.EXPIRED])
+        return ended, Coalesce("ended_on", _local_day("updated_at"), output_field=models.DateField()), None
+    if name == "closed":
+        at = Coalesce("decided_at", "episode__closed_at", "updated_at")
+        return Closure.objects.filter(episode__family=family, status=Closure.Status.APPROVED), _local_day(at), at
+    if name == "reopened":
+        reopened = Episode.objects.filter(family=family, reopened_at__isnull=False)
+        return reopened, _local_day("reopened_at"), F("reopened_at")
+    return Transfer.objects.filter(family=family), _local_day("created_at"), F("created_at")
+
+
+class _PersonIds(models.Aggregate):
+    """The person ids of a group joined by commas: GROUP_CONCAT, or STRING_AGG on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "%(function)s((%(expressions)s)::text, ',')"
+        return self.as_sql(compiler, connection, function="STRING_AGG", template=template, **extra_context)
+
+
+def _stream_keys(name: str, *, family: Family, hidden: QuerySet, person, after: tuple | None, newest_first: bool):
+    """One stream's part of the keyset query: its entries after the cursor `after`, as (day, timed, moment, stream,
+    record id, people)."""
+    rank, entry_type = RANK[name], STREAMS[RANK[name]][1]
+    rows, on, at = _stream_rows(name, family, hidden)
+    timed = at is not None
+    people = Value(None, output_field=CharField())
+    if entry_type in _PEOPLE_LINKS:
+        model, column, extra = _PEOPLE_LINKS[entry_type]
+        links = model.objects.filter(extra, **{column: OuterRef("pk")}).order_by()
+        people = Subquery(links.values(column).annotate(ids=_PersonIds("person_id")).values("ids"))
+        if person is not None:
+            rows = rows.filter(Exists(links.filter(person=person)))
+    rows = rows.annotate(
+        chron_on=on,
+        chron_timed=Value(int(timed)),
+        chron_at=at if timed else Value(None, output_field=models.DateTimeField()),
+        chron_rank=Value(rank),
+        chron_pk=F("pk"),
+        chron_people=people,
+    ).filter(chron_on__isnull=False)
+    if after is not None:
+        day, moment, after_rank, pk = after
+        order = [("chron_on", day, newest_first), (Fixed(int(timed)), int(moment is not None), newest_first)]
+        if timed and moment is not None:
+            order.append(("chron_at", moment, newest_first))
+        order += [(Fixed(rank), after_rank, newest_first), ("pk", pk, newest_first)]
+        rows = rows.filter(keyset_after(order))
+    return rows.order_by().values_list(*_ORDER, "chron_people")
+
+
+@dataclass(frozen=True)
+class ChronologyPage:
+    object_list: list[ChronologyEntry]
+    next_after: str | None  # the cursor of the next page, or None on the last page
+
+
+def chronology_page(
+    *,
+    user,
+    family: Family,
+    people: list[Person],
+    types: set[str] | None = None,
+    person: Person | None = None,
+    newest_first: bool = False,
+    after: tuple | None = None,
+    per_page: int = CHRONOLOGY_PER_PAGE,
+) -> ChronologyPage:
+    """One page of the chronology (as `chronology_for` lists it), from just after the entry `after` names (a key in
+    CHRONOLOGY_CURSOR's form). `people` are the members `user` may see.
+
+    Keyset pagination: one query finds the page's entries (and one more, to know whether there are others) among
+    every stream, with the people each concerns; then each source reads only its records on the page. The page
+    costs the same queries however long the family's record is, and whichever events are on it."""
+    types = set(types or EntryType.values)
+    visible = {p.pk: p for p in people}
+    hidden = notes_hidden(family=family, visible_ids=list(visible))
+    parts = [
+        _stream_keys(name, family=family, hidden=hidden, person=person, after=after, newest_first=newest_first)
+        for name, entry_type in STREAMS
+        if entry_type in types and (person is None or entry_type in _PEOPLE_LINKS)
+    ]
+    if not parts:
+        return ChronologyPage(object_list=[], next_after=None)
+    ordered = [f"-{column}" if newest_first else column for column in _ORDER]
+    found = list(parts[0].union(*parts[1:], all=True).order_by(*ordered)[: per_page + 1])
+    shown = found[:per_page]
+    links = {(STREAMS[rank][1], pk): [int(who) for who in (ids or "").split(",") if who] for *_, rank, pk, ids in shown}
+    reader = _Reader(user=user, family=family, visible=visible, links=links, only={(r, pk) for *_, r, pk, _ in shown})
+    for entry_type, read in _SOURCES.items():
+        if entry_type in types and (person is None or entry_type in _PEOPLE_LINKS):
+            read(reader)  # also when none of its entries is on the page, so a page's queries are always the same
+    entries = {entry.key: entry for entry in reader.entries}
+    object_list = [entries[(rank, pk)] for *_, rank, pk, _ in shown if (rank, pk) in entries]
+    next_after = None
+    if len(found) > per_page:
+        day, _, moment, rank, pk, _ = shown[-1]
+        next_after = cursor_encode(day, moment, rank, pk)
+    return ChronologyPage(object_list=object_list, next_after=next_after)
 
 
 def chronology_people(*, user, family: Family) -> QuerySet[Person]:

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from cases.forms.notes import AmendmentForm, ChronologyFilterForm, NoteFilterForm, NoteForm
 from cases.models import CaseNote
 from cases.selectors import family_get, family_people_visible
-from cases.selectors.chronology import chronology_for, chronology_people
+from cases.selectors.chronology import chronology_page, chronology_people
 from cases.selectors.episodes import episode_open_for
 from cases.selectors.notes import note_amendments, note_get, notes_page
 from cases.services import notes as services
@@ -24,18 +23,9 @@ from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
 from earlyhelp.core.locking import StaleEdit
 
-CHRONOLOGY_PER_PAGE = 50
-
 
 def _posted(request: HttpRequest):
     return request.POST if request.method == "POST" else None
-
-
-def _query(request: HttpRequest) -> str:
-    """The filters in the address, without the page number, for the pagination links."""
-    return urlencode(
-        [(key, value) for key, values in request.GET.lists() if key != "page" for value in values if value]
-    )
 
 
 @login_required
@@ -44,8 +34,7 @@ def note_list(request: HttpRequest, uuid) -> HttpResponse:
     """The family's case notes, newest first, with how many amendments each has and whether it has locked."""
     family = family_get(user=request.user, uuid=uuid)
     form = NoteFilterForm(request.GET or None)
-    kind = form.cleaned_data["kind"] if form.is_valid() else ""
-    before = form.cursor()
+    kind, before = form.valid_data().get("kind") or "", form.cursor()
     page = notes_page(user=request.user, family=family, kind=kind, before=before)
     access_event_record(user=request.user, action="view", obj=family, detail="case notes", request=request)
     filters = {"kind": kind} if kind else {}
@@ -186,12 +175,21 @@ def chronology(request: HttpRequest, uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
     people = list(chronology_people(user=request.user, family=family))
     form = ChronologyFilterForm(request.GET or None, people=people)
-    filters = form.filters()
-    entries = chronology_for(user=request.user, family=family, people=people, **filters)
-    page = Paginator(entries, CHRONOLOGY_PER_PAGE).get_page(request.GET.get("page"))
+    filters, after = form.filters(), form.cursor()
+    page = chronology_page(user=request.user, family=family, people=people, after=after, **filters)
     access_event_record(user=request.user, action="view", obj=family, detail="chronology", request=request)
-    filtered = bool(filters.get("types") or filters.get("person"))
-    context = {"family": family, "form": form, "page": page, "query": _query(request), "filtered": filtered}
+    query = form.filters_query()
+    context = {
+        "family": family,
+        "form": form,
+        "page": page,
+        "filtered": bool(filters.get("types") or filters.get("person")),
+        "newest_first": bool(filters.get("newest_first")),
+        "next_query": "&".join(part for part in (query, urlencode({"after": page.next_after})) if part)
+        if page.next_after
+        else "",
+        "first_query": query if after else None,
+    }
     return render(request, "cases/notes/chronology.html", context)
 
 

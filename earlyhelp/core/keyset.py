@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Q
 
 BIGGEST_ID = 2**63 - 1
@@ -78,28 +79,37 @@ class CursorField(forms.CharField):
 
 
 class KeysetPageForm(forms.Form):
-    """Where a newest-first page starts: `before` names the last row of the page before. A bad cursor is the
-    page's error (the field is not shown), and the page then starts from the newest rows."""
+    """Where a page starts: its cursor (`before` on a newest-first page) names the last row of the page before. A bad
+    cursor is the page's error (the field is not shown), and the page then starts from the beginning; the form's
+    other fields (filters) still count."""
 
+    cursor_name = "before"
     cursor_kinds: tuple[str, ...] = ()
     start_from = "the newest changes"
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         message = f"The page asked for does not exist: start from {self.start_from}"
-        self.fields["before"] = CursorField(
+        self.fields[self.cursor_name] = CursorField(
             kinds=self.cursor_kinds, error_messages={"invalid": message, "max_length": message}
         )
 
     def clean(self):
         data = super().clean()
-        if "before" in self.errors:
-            self.add_error(None, self.errors.pop("before"))
+        if self.cursor_name in self.errors:
+            self.add_error(None, self.errors.pop(self.cursor_name))
         return data
 
     def cursor(self):
         """The sort key the page starts after, or None for the first page (also when the cursor was refused)."""
-        return self.cleaned_data.get("before") if self.is_valid() else None
+        return self.valid_data().get(self.cursor_name)
+
+    def valid_data(self) -> dict:
+        """What the page is asked for: a bad cursor keeps the other fields (the filters); any other error keeps
+        nothing, so the page is the first one, unfiltered."""
+        if not self.is_bound or (not self.is_valid() and set(self.errors) != {NON_FIELD_ERRORS}):
+            return {}
+        return self.cleaned_data
 
 
 @dataclass(frozen=True)
