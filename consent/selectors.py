@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from consent.models import ConsentRecord, DisclosureLog, LawfulBasis, PrivacyNotice
+from consent.models import ConsentRecord, DisclosureLog, PrivacyNotice
+from earlyhelp.core.code_lists import code_list
 
 DECIDED = (
     ConsentRecord.Status.GIVEN,
@@ -93,7 +94,7 @@ def consent_summary(*, family) -> dict:
         "active": active,
         "withdrawn": None if active else withdrawn,
         "review_due": [r for r in active if r.review_due_soon(today)],
-        "lawful_basis": LawfulBasis.objects.filter(record_type=FAMILY_RECORD_TYPE).first(),
+        "lawful_basis": next(iter(code_list("family_lawful_basis")), None),
     }
 
 

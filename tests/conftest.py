@@ -52,6 +52,16 @@ def _fast_password_hasher():
 
 
 @pytest.fixture(autouse=True)
+def _code_lists_from_the_database():
+    """Each test reads code lists from its own data: a rolled-back test's teams must not linger in the cache."""
+    from earlyhelp.core.code_lists import code_lists_forget
+
+    code_lists_forget()
+    yield
+    code_lists_forget()
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Uploaded evidence goes to a throw-away folder, never the project's media folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -19,6 +19,7 @@ from cases.models import (
 )
 from consent.selectors import consent_summary, families_shareable_with_user
 from earlyhelp.audit.selectors import HistorySource
+from earlyhelp.core.code_lists import code_list
 from earlyhelp.core.keyset import keyset_after
 from earlyhelp.core.perms import (
     ACCESS_FAMILY,
@@ -123,11 +124,9 @@ def family_list_page(*, user, team_id: int | None, status: str, after: str, per_
     return FamilyListPage(rows[:per_page], rows[per_page - 1].reference if len(rows) > per_page else "")
 
 
-def family_list_teams(*, user) -> QuerySet:
-    """The Local Area Teams that hold at least one family `user` can see, for the list's filter."""
-    from locality.models import LocalAreaTeam
-
-    return LocalAreaTeam.objects.filter(pk__in=families_visible_to(user).values("local_area_team"))
+def family_list_teams() -> list:
+    """The Local Area Teams, for the family list's filter (a code list: no query)."""
+    return code_list("local_area_teams")
 
 
 def family_get(*, user, uuid) -> Family:

@@ -90,7 +90,7 @@ def family_list(request: HttpRequest) -> HttpResponse:
     query = {"team": team_id, "status": status}
     context = {
         "page": page,
-        "teams": selectors.family_list_teams(user=request.user),
+        "teams": selectors.family_list_teams(),
         "statuses": Family.Status.choices,
         "team_id": team_id,
         "status": status,

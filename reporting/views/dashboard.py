@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from earlyhelp.accounts.otp import reauthentication_required
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
+from earlyhelp.core.code_lists import code_list
 from locality.models import LocalAreaTeam
 from reporting.charts import Chart, ChartPoint, column_chart, value_text
 from reporting.disclosure import Hidden, suppression
@@ -61,7 +62,7 @@ class Panel:
 
 
 def _teams() -> list[LocalAreaTeam]:
-    return list(LocalAreaTeam.objects.order_by("name"))
+    return code_list("local_area_teams")
 
 
 def _source(point: Point) -> str:
