@@ -82,7 +82,15 @@ class Person(DomainModel):
                 violation_error_message="Give a date of birth or an expected date of birth, not both",
             ),
         ]
-        indexes = [models.Index(fields=["date_of_birth"], name="person_date_of_birth")]
+        indexes = [
+            models.Index(fields=["date_of_birth"], name="person_date_of_birth"),
+            # A search by date of birth also looks for an unborn baby due that day.
+            models.Index(
+                fields=["expected_date_of_birth"],
+                name="person_expected_birth",
+                condition=models.Q(expected_date_of_birth__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -182,6 +190,7 @@ class Family(DomainModel):
         indexes = [
             models.Index(fields=["local_area_team", "name"], name="family_team_name"),
             models.Index(fields=["postcode"], name="family_postcode"),
+            models.Index(fields=["name", "reference"], name="family_name_reference"),  # the family list's order
         ]
 
     def __str__(self) -> str:
