@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import CaseNote, CaseNoteAmendment
+from cases.services import family_restricted_allow
 from earlyhelp.audit.models import AccessEvent
 from tests.auth import signed_in_client
 from tests.factories import (
@@ -182,6 +183,18 @@ def test_note_list_leaves_out_notes_about_a_hidden_person(cfs_worker_client, own
     assert "An ordinary visit" in html
     assert "About the hidden child" not in html and "Hidden" not in html
     assert cfs_worker_client.get(_url("note_detail", secret)).status_code == 404
+
+
+def test_note_list_shows_notes_about_a_restricted_person_to_the_allow_list(
+    cfs_worker_client, cfs_worker_user, own_family
+):
+    hidden = FamilyMemberFactory(family=own_family, person=PersonFactory(first_name="Hidden", restricted=True)).person
+    secret = CaseNoteFactory(family=own_family, text="About the hidden child")
+    secret.people.add(hidden)
+    family_restricted_allow(family=own_family, user=cfs_worker_user)
+    response = cfs_worker_client.get(_url("note_list", own_family))
+    assert [person.first_name for person in response.context["page"].object_list[0].visible_people] == ["Hidden"]
+    assert "About the hidden child" in response.content.decode()
 
 
 # Writing a note ---------------------------------------------------------------------------------------------------
