@@ -35,7 +35,6 @@ from urllib.parse import urlencode, urlsplit
 
 import gevent
 from locust import FastHttpUser, between, events, task
-from locust.exception import StopUser
 from locust.stats import StatsError
 
 PLAN = json.loads(Path(os.environ["LOAD_PLAN"]).read_text(encoding="utf-8")) if os.environ.get("LOAD_PLAN") else {}
@@ -83,17 +82,16 @@ class Practitioner(FastHttpUser):
     wait_time = between(float(os.environ.get("LOAD_WAIT_MIN", "2")), float(os.environ.get("LOAD_WAIT_MAX", "8")))
     # A page slower than this is a failure in itself (the server is stuck, not slow).
     network_timeout = 60.0
-    connection_timeout = 10.0
+    connection_timeout = 60.0
 
     def on_start(self) -> None:
         self.account = ACCOUNTS.pop(0) if ACCOUNTS else None
-        signed_in = self.account is not None and self.sign_in()
-        STATE["signed_in" if signed_in else "sign_in_failed"] += 1
+        self.rng = random.Random(self.account["email"] if self.account else 0)
+        # A user who could not sign in (a failure already recorded) stays idle: its tasks do nothing.
+        self.signed_in = self.account is not None and self.sign_in()
+        STATE["signed_in" if self.signed_in else "sign_in_failed"] += 1
         if STATE["signed_in"] + STATE["sign_in_failed"] == USERS:
             _measure_from_now(self.environment)
-        if not signed_in:
-            raise StopUser()
-        self.rng = random.Random(self.account["email"])
 
     # -- HTTP ---------------------------------------------------------------------------------------------------
 
@@ -173,6 +171,8 @@ class Practitioner(FastHttpUser):
 
     @task(70)
     def read(self) -> None:
+        if not self.signed_in:
+            return
         STATE["tasks"]["read"] += 1
         reads = MASH_READS if self.account["kind"] == "mash" else CASEWORK_READS
         page = self.rng.choices([name for name, _ in reads], weights=[weight for _, weight in reads])[0]
@@ -195,6 +195,8 @@ class Practitioner(FastHttpUser):
     @task(20)
     def search(self) -> None:
         """Name and date of birth of someone the user may see, mistyped one time in three; the results page."""
+        if not self.signed_in:
+            return
         STATE["tasks"]["search"] += 1
         person = self.rng.choice(self.account["people"])
         form = self.get("/families/search/", "search: form")
@@ -216,6 +218,8 @@ class Practitioner(FastHttpUser):
 
     @task(10)
     def write(self) -> None:
+        if not self.signed_in:
+            return
         STATE["tasks"]["write"] += 1
         if self.account["kind"] == "mash":
             self.concern_flag()
