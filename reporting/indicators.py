@@ -15,22 +15,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     DateField,
     DurationField,
     Exists,
-    Expression,
     ExpressionWrapper,
     F,
     OuterRef,
-    PositiveSmallIntegerField,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
     When,
 )
 from django.db.models.functions import Coalesce, Lower
@@ -242,66 +240,75 @@ def _multi_agency_plan_episodes(period: Period) -> QuerySet:
 CARRIED_VERSIONS = 100  # how far back along `Goal.carried_from` a goal's last scaling is looked for
 
 
-class _ScaleCarried(Expression):
-    """A goal's last scaling on or before `by`: its own, or else that of the goal it was carried from, and so on
-    back along `carried_from` (at most CARRIED_VERSIONS versions, which also stops a loop in bad data), in one
-    correlated subquery (a recursive common table expression, in SQLite and PostgreSQL alike). NULL if none."""
-
-    output_field = PositiveSmallIntegerField()
-
-    def __init__(self, *, by: date, goal=None, carried_from=None) -> None:
-        super().__init__()
-        self.by = by
-        self.goal = goal if goal is not None else F("pk")
-        self.carried_from = carried_from if carried_from is not None else F("carried_from")
-
-    def get_source_expressions(self):
-        return [self.goal, self.carried_from]
-
-    def set_source_expressions(self, exprs) -> None:
-        self.goal, self.carried_from = exprs
-
-    def as_sql(self, compiler, connection):
-        from cases.models import Goal, GoalScore
-
-        quote = connection.ops.quote_name
-        goal_sql, goal_params = compiler.compile(self.goal)
-        carried_sql, carried_params = compiler.compile(self.carried_from)
-        goals, scores = quote(Goal._meta.db_table), quote(GoalScore._meta.db_table)
-        # Only compiled column references and quoted table names are put in the text; values are parameters.
-        sql = (
-            f"(WITH RECURSIVE eh_chain (goal_id, carried_from_id, depth) AS ("  # noqa: S608  # nosec B608  # compiled columns and quoted table names only; values are parameters
-            f"SELECT {goal_sql}, {carried_sql}, 0 "
-            f"UNION ALL SELECT eh_goal.id, eh_goal.carried_from_id, eh_chain.depth + 1 "
-            f"FROM {goals} eh_goal JOIN eh_chain ON eh_goal.id = eh_chain.carried_from_id "
-            "WHERE eh_chain.depth < %s) "
-            f"SELECT eh_score.score FROM {scores} eh_score JOIN eh_chain ON eh_score.goal_id = eh_chain.goal_id "
-            "WHERE eh_score.scored_on <= %s ORDER BY eh_chain.depth, eh_score.scored_on DESC, eh_score.id DESC "
-            "LIMIT 1)"
-        )
-        by = connection.ops.adapt_datefield_value(self.by)
-        return sql, (*goal_params, *carried_params, CARRIED_VERSIONS, by)
+def _compiled(queryset: QuerySet) -> tuple[str, tuple]:
+    """A queryset's SQL and parameters, to be put inside a larger statement."""
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    return sql, tuple(params)
 
 
-def _progressing_episodes(period: Period) -> QuerySet:
-    """Episodes (their ids) where at least half the goals on the plan in force at month end scaled above their
-    baseline by then. A goal carried into a new plan version keeps the scale it had until it is scaled again,
-    however many versions it was carried through (`_ScaleCarried`)."""
-    from cases.models import FamilyPlan, Goal
+def _progress_by_team(period: Period) -> dict[int | None, dict]:
+    """Indicator b's figures per team (one query) and for the city (one more): of indicator a's families, those
+    with an episode where at least half the goals on the plan in force at the end of the month (the highest version
+    agreed by then) scaled above their baseline by then.
 
-    in_force = FamilyPlan.objects.filter(episode=OuterRef("plan__episode"), agreed_on__lte=period.end)
-    goals = (
-        Goal.objects.filter(plan=Subquery(in_force.order_by("-version").values("pk")[:1]))
-        .annotate(scale=Coalesce(_ScaleCarried(by=period.end), F("baseline")))
-        .order_by()
-        .values("plan__episode")
-        .annotate(
-            goals=Count("pk"),
-            improved_twice=Sum(Case(When(scale__gt=F("baseline"), then=Value(2)), default=Value(0))),
-        )
-        .filter(improved_twice__gte=F("goals"))
+    A goal's scale is its latest scaling on or before the month's last day: its own, or else that of the goal it
+    was carried from, and so on back along `carried_from` (at most CARRIED_VERSIONS versions, which also stops a
+    loop in bad data); its baseline if there is none. Each query works this out for all of indicator a's episodes
+    at once, in SQL that SQLite and PostgreSQL both run: common table expressions (a recursive one walks back the
+    carried goals) and a window function that picks each goal's scaling. The scores are read in one pass, not once
+    per goal, so the time grows with the goals and scores read, not with their product, and does not hang on the
+    database having fresh statistics (seed_demo snapshots the months straight after loading the data)."""
+    from cases.models import FamilyPlan, Goal, GoalScore
+
+    episodes_sql, episodes_params = _compiled(
+        _multi_agency_plan_episodes(period).order_by().values_list("pk", "family", "local_area_team")
     )
-    return goals.values("plan__episode")
+    quote = connection.ops.quote_name
+    plans, goals, scores = (quote(model._meta.db_table) for model in (FamilyPlan, Goal, GoalScore))
+    end = connection.ops.adapt_datefield_value(period.end)
+    # Only compiled querysets, quoted table names and fixed text are put in the SQL; values are parameters.
+    progress = (
+        f"WITH RECURSIVE eh_episode (id, family_id, team_id) AS ({episodes_sql}), "  # noqa: S608  # nosec B608  # compiled SQL and quoted table names only; values are parameters
+        # The goals on each episode's plan in force at the month's end: the highest version agreed by then.
+        "eh_goal (goal_id, episode_id, baseline, carried_from_id) AS ("
+        "SELECT eh_g.id, eh_p.episode_id, eh_g.baseline, eh_g.carried_from_id "
+        f"FROM eh_episode JOIN {plans} eh_p ON eh_p.episode_id = eh_episode.id "
+        f"JOIN {goals} eh_g ON eh_g.plan_id = eh_p.id "
+        f"WHERE eh_p.agreed_on <= %s AND NOT EXISTS (SELECT 1 FROM {plans} eh_later "
+        "WHERE eh_later.episode_id = eh_p.episode_id AND eh_later.agreed_on <= %s "
+        "AND eh_later.version > eh_p.version)), "
+        # The goals each was carried from, nearest first (depth 1).
+        "eh_carried (goal_id, episode_id, baseline, scaled_id, depth) AS ("
+        "SELECT goal_id, episode_id, baseline, carried_from_id, 1 FROM eh_goal WHERE carried_from_id IS NOT NULL "
+        "UNION ALL SELECT eh_carried.goal_id, eh_carried.episode_id, eh_carried.baseline, eh_g.carried_from_id, "
+        f"eh_carried.depth + 1 FROM eh_carried JOIN {goals} eh_g ON eh_g.id = eh_carried.scaled_id "
+        "WHERE eh_g.carried_from_id IS NOT NULL AND eh_carried.depth < %s), "
+        # Every scaling of a goal by the month's end, its own (depth 0) or a version's it was carried from, and its
+        # baseline as a last resort.
+        "eh_scaling (goal_id, episode_id, baseline, scale, depth, scored_on, score_id) AS ("
+        "SELECT eh_version.goal_id, eh_version.episode_id, eh_version.baseline, eh_s.score, eh_version.depth, "
+        "eh_s.scored_on, eh_s.id FROM (SELECT goal_id, episode_id, baseline, goal_id AS scaled_id, 0 AS depth "
+        "FROM eh_goal UNION ALL SELECT goal_id, episode_id, baseline, scaled_id, depth FROM eh_carried) eh_version "
+        f"JOIN {scores} eh_s ON eh_s.goal_id = eh_version.scaled_id WHERE eh_s.scored_on <= %s "
+        "UNION ALL SELECT goal_id, episode_id, baseline, baseline, %s, NULL, NULL FROM eh_goal), "
+        # Each goal's scale: the latest scaling of the nearest version that has one.
+        "eh_scale (episode_id, baseline, scale, nth) AS (SELECT episode_id, baseline, scale, ROW_NUMBER() OVER ("
+        "PARTITION BY goal_id ORDER BY depth, scored_on DESC, score_id DESC) FROM eh_scaling), "
+        "eh_progressing (episode_id) AS (SELECT episode_id FROM eh_scale WHERE nth = 1 GROUP BY episode_id "
+        "HAVING SUM(CASE WHEN scale > baseline THEN 2 ELSE 0 END) >= COUNT(*)) "
+    )
+    params = (*episodes_params, end, end, CARRIED_VERSIONS, end, CARRIED_VERSIONS + 1)
+    counts = (
+        "COUNT(DISTINCT family_id), COUNT(DISTINCT CASE WHEN id IN (SELECT episode_id FROM eh_progressing) "
+        "THEN family_id END) FROM eh_episode"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"{progress}SELECT team_id, {counts} GROUP BY team_id", params)
+        rows = {team: {"families": families, "progressing": n} for team, families, n in cursor.fetchall()}
+        cursor.execute(f"{progress}SELECT {counts}", params)
+        families, n = cursor.fetchone()
+    rows[CITY] = {"families": families, "progressing": n}
+    return rows
 
 
 def _transfer_team():
@@ -318,14 +325,7 @@ def _a_multi_agency_plans(period: Period) -> Figures:
 
 
 def _b_progress_against_goals(period: Period) -> Figures:
-    progressing = _progressing_episodes(period)
-    rows = _by_team(
-        _multi_agency_plan_episodes(period),
-        "local_area_team",
-        families=_distinct("family"),
-        progressing=_distinct("family", pk__in=progressing),
-    )
-    return _figures(rows, "progressing", "families")
+    return _figures(_progress_by_team(period), "progressing", "families")
 
 
 def _c_satisfied(period: Period) -> Figures:

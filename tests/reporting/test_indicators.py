@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from cases.models import Closure, Episode, FamilyPlan, TafMeeting, TafMember
+from cases.models import Closure, Episode, FamilyPlan, Goal, GoalScore, TafMeeting, TafMember
 from locality.models import Agency
 from referrals.models import MashDecision
 from reporting.indicators import CITY, INDICATORS, Figure, compute, figure_for, value
@@ -137,6 +137,38 @@ def test_indicator_b_follows_a_goal_carried_twice_back_to_its_last_scaling(tang,
     carried_twice(hob, baseline=2, first={date(2025, 2, 15): 6}, second={date(2025, 2, 25): 2})  # back to 2
 
     assert figures("b") == {tang.pk: rate(1, 1), hob.pk: rate(0, 1), CITY: rate(1, 2)}
+
+
+def test_indicator_b_reads_the_plan_in_force_and_each_goals_latest_scaling_in_its_nearest_version(tang, hob):
+    in_force = data.multi_agency_episode(tang)  # version 1 is in force all March: its goal scaled up
+    v1 = in_force.plans.get()
+    first = data.goal(v1, baseline=3, scores={date(2025, 2, 15): 6})
+    FamilyPlan.objects.filter(pk=v1.pk).update(status=FamilyPlan.Status.SUPERSEDED)
+    v2 = data.agreed_plan(in_force, agreed=date(2025, 4, 2), version=2)  # agreed only in April
+    data.goal(v2, baseline=3, carried_from=first, scores={date(2025, 4, 3): 2})
+    same_day = data.multi_agency_episode(tang)  # scaled twice on one day: the later record counts
+    goal = data.goal(same_day.plans.get(), baseline=3)
+    scorer = goal.scores.get().recorded_by
+    for score in (5, 3):
+        GoalScore.objects.create(goal=goal, score=score, scored_on=mar(10), recorded_by=scorer)
+    nearest = data.multi_agency_episode(hob)  # the new version's own scaling, not the old one's later one
+    old = nearest.plans.get()
+    earlier = data.goal(old, baseline=2, scores={mar(20): 7})
+    FamilyPlan.objects.filter(pk=old.pk).update(status=FamilyPlan.Status.SUPERSEDED)
+    data.goal(data.agreed_plan(nearest, agreed=mar(1), version=2), baseline=2, carried_from=earlier, scores={mar(5): 2})
+
+    assert figures("b") == {tang.pk: rate(1, 2), hob.pk: rate(0, 1), CITY: rate(1, 3)}
+
+
+def test_indicator_b_stops_at_a_loop_of_carried_goals(tang):
+    ep = data.multi_agency_episode(tang)
+    v1 = ep.plans.get()
+    first = data.goal(v1, baseline=2, scores={date(2025, 2, 20): 6})
+    FamilyPlan.objects.filter(pk=v1.pk).update(status=FamilyPlan.Status.SUPERSEDED)
+    second = data.goal(data.agreed_plan(ep, agreed=mar(1), version=2), baseline=2, carried_from=first)
+    Goal.objects.filter(pk=first.pk).update(carried_from=second)  # bad data: each carried from the other
+
+    assert figures("b") == {tang.pk: rate(1, 1), CITY: rate(1, 1)}
 
 
 def test_indicator_c_shares_approved_closures_with_a_satisfied_family(tang, hob):
