@@ -71,6 +71,11 @@ bench: install ## Seed a city's data into PostgreSQL and time every key page, th
 	$(BIN)/python -m tests.bench.pdf_bench $(BENCH_ARGS)
 	$(BIN)/python -m tests.bench.dashboard_bench $(DASHBOARD_BENCH_ARGS)
 
+.PHONY: load
+load: install ## Load test: 100 signed-in users read, search and write for 5 minutes against gunicorn (PostgreSQL)
+	@if [ "$${DJANGO_ENV:-}" = production ]; then echo "make load refuses to run with DJANGO_ENV=production" >&2; exit 1; fi
+	$(BIN)/python -m tests.load.run $(LOAD_ARGS)
+
 .PHONY: worker
 worker: install ## Run a Celery worker (needs REDIS_URL)
 	$(BIN)/celery -A earlyhelp worker --loglevel=INFO --concurrency=2

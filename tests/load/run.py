@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.load.run [--database-url URL] [--users 100] [--spawn-rate 10] [--run-time 5m]
                                        [--families N] [--json PATH]
 
-1. The database (--database-url, else BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/earlyhelp_bench,
+1. The database (--database-url, else LOAD_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/earlyhelp_load,
    on this machine only) is created if missing, migrated, and given demo data (`seed_demo --families N --users 300`)
    if it has no families. Its data is written to (case notes, concern flags, the access log, sessions): use a copy
    of a database you want to keep.
@@ -47,7 +47,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/earlyhelp_bench"
+DEFAULT_DATABASE_URL = (
+    "postgres://postgres@127.0.0.1:5432/earlyhelp_load"  # not the benchmark's: this one is written to
+)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
 TARGET_P95_MS = 500
 KINDS = ("read", "search", "write")
@@ -522,8 +524,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL,
-        help="PostgreSQL on this machine; created, migrated and seeded if needed (default: BENCH_DATABASE_URL, "
+        default=os.environ.get("LOAD_DATABASE_URL") or DEFAULT_DATABASE_URL,
+        help="PostgreSQL on this machine; created, migrated and seeded if needed (default: LOAD_DATABASE_URL, "
         f"else {DEFAULT_DATABASE_URL})",
     )
     parser.add_argument("--users", type=int, default=100, help="simulated users, each its own account (default 100)")
