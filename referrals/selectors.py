@@ -65,20 +65,25 @@ def inbox(*, user, filters: InboxFilters, now: datetime | None = None) -> QueryS
 
 
 def inbox_counts(*, user, now: datetime | None = None) -> dict[str, int]:
-    """How many open contacts there are by status, RAG and overdue: one query."""
+    """How many open contacts there are by status, RAG and overdue: one query, over the open contacts alone (the
+    inbox index), never the years of contacts already decided or closed."""
     now = now or timezone.now()
     open_contacts = Q(status__in=Contact.OPEN)
-    return contacts_in_inbox(user).aggregate(
-        open=Count("pk", filter=open_contacts),
-        received=Count("pk", filter=Q(status=Contact.Status.RECEIVED)),
-        screening=Count("pk", filter=Q(status=Contact.Status.SCREENING)),
-        awaiting_decision=Count("pk", filter=Q(status=Contact.Status.AWAITING_DECISION)),
-        red=Count("pk", filter=open_contacts & Q(rag="red")),
-        amber=Count("pk", filter=open_contacts & Q(rag="amber")),
-        green=Count("pk", filter=open_contacts & Q(rag="green")),
-        unrated=Count("pk", filter=open_contacts & Q(rag="")),
-        overdue=Count("pk", filter=open_contacts & Q(due_at__lt=now)),
-        mine=Count("pk", filter=open_contacts & Q(assigned_to=user)),
+    return (
+        contacts_in_inbox(user)
+        .filter(open_contacts)
+        .aggregate(
+            open=Count("pk", filter=open_contacts),
+            received=Count("pk", filter=Q(status=Contact.Status.RECEIVED)),
+            screening=Count("pk", filter=Q(status=Contact.Status.SCREENING)),
+            awaiting_decision=Count("pk", filter=Q(status=Contact.Status.AWAITING_DECISION)),
+            red=Count("pk", filter=open_contacts & Q(rag="red")),
+            amber=Count("pk", filter=open_contacts & Q(rag="amber")),
+            green=Count("pk", filter=open_contacts & Q(rag="green")),
+            unrated=Count("pk", filter=open_contacts & Q(rag="")),
+            overdue=Count("pk", filter=open_contacts & Q(due_at__lt=now)),
+            mine=Count("pk", filter=open_contacts & Q(assigned_to=user)),
+        )
     )
 
 
