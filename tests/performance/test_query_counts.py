@@ -72,24 +72,24 @@ class Page:
 
 
 PAGES = [
-    # The page of families with their team (by keyset, so no count), the teams that hold them (for the filter).
+    # The page of families with their team (by keyset, so no count); the teams for the filter are a cached code list.
     Page(
         "the family list",
         "cfs_worker",
         LIST_LIMIT,
-        REQUEST + 2,
+        REQUEST + 1,
         "families",
         worlds.families_grow,
         worlds.family_list_visit,
         shown=paged(25),
     ),
-    # The family with its team and ward; its members; relationships; consent records, their shares and the lawful
-    # basis; open tasks; assessments; episodes; professional involvements (10).
+    # The family with its team and ward; its members; relationships; consent records and their shares (the lawful
+    # basis is a cached code list); open tasks; assessments; episodes; professional involvements (9).
     Page(
         "the family page",
         "cfs_worker",
         DETAIL_LIMIT,
-        REQUEST + 10 + ACCESS_EVENT,
+        REQUEST + 9 + ACCESS_EVENT,
         "members",
         worlds.family_grow,
         worlds.family_page_visit,
@@ -101,7 +101,7 @@ PAGES = [
         "the family page of a partner practitioner",
         "partner",
         DETAIL_LIMIT,
-        REQUEST + 10 + ACCESS_EVENT,
+        REQUEST + 9 + ACCESS_EVENT,
         "members",
         worlds.family_grow,
         worlds.family_page_visit,
@@ -223,12 +223,12 @@ PAGES = [
         worlds.home_visit,
         shown=paged(10),
     ),
-    # The Local Area Teams for the area list; the window's stored months; the latest stored month.
+    # The window's stored months; the latest stored month (the area list's teams are a cached code list).
     Page(
         "the indicators dashboard",
         "analyst",
         LIST_LIMIT,
-        REQUEST + 3,
+        REQUEST + 2,
         "months",
         worlds.dashboard_grow,
         worlds.dashboard_visit,
