@@ -6,14 +6,13 @@ altogether: its free text may name them.
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from cases.models import CaseNote, CaseNoteAmendment, Family, FamilyMember, Person
-from cases.selectors import _granted_family_ids, families_visible_to, family_people_visible
+from cases.models import CaseNote, CaseNoteAmendment, Family, Person
+from cases.selectors import families_visible_to, family_members_visible, family_people_visible
 from earlyhelp.core.keyset import cursor_encode, keyset_after
-from earlyhelp.core.perms import ACCESS_RESTRICTED_FAMILY
 
 
 def notes_hidden(*, family: Family, visible_ids) -> QuerySet:
@@ -49,7 +48,7 @@ def notes_page(
 
     Keyset pagination in one query, however many notes the family has: the page's notes (and one more, to know
     whether there are older ones) are picked by a subquery, and joined to their people."""
-    visible_ids = _members_visible(user=user, family=family)
+    visible_ids = family_members_visible(user=user, family=family)
     notes = CaseNote.objects.filter(family=family).exclude(pk__in=notes_hidden(family=family, visible_ids=visible_ids))
     if kind:
         notes = notes.filter(kind=kind)
@@ -65,15 +64,6 @@ def notes_page(
         last = shown[-1]
         older_than = cursor_encode(last.happened_on, last.created_at, last.pk)
     return NotePage(object_list=shown, older_than=older_than)
-
-
-def _members_visible(*, user, family: Family) -> QuerySet:
-    """The ids of `family`'s members `user` may see, as `family_people_visible` finds them, for a family already read
-    through `family_get`: in a family the user sees, that is every member but restricted people off the allow-list.
-    Leaving out the test the family has passed keeps the page's query shallow enough for SQLite's parser."""
-    allow_listed = FamilyMember.objects.filter(family_id__in=_granted_family_ids(user, ACCESS_RESTRICTED_FAMILY))
-    members = Person.objects.filter(memberships__family=family)
-    return members.filter(Q(restricted=False) | Q(pk__in=allow_listed.values("person_id"))).order_by().values("pk")
 
 
 def _notes_read(on_page: QuerySet, visible_ids: QuerySet) -> list[CaseNote]:
