@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "earlyhelp.accounts.middleware.sessions.SessionTouchMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -149,7 +150,10 @@ OTP_TOTP_ISSUER = "Early Help York"
 
 # Sessions: 30 minutes idle timeout (the expiry moves on with every request).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout's expiry is moved on by a save at most once a SESSION_TOUCH_SECONDS, not on every request
+# (earlyhelp.accounts.middleware.sessions.SessionTouchMiddleware): one write fewer for nearly every page.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_TOUCH_SECONDS = int(os.environ.get("SESSION_TOUCH_SECONDS", "60"))
 # Database sessions that keep each signed-in session's record (accounts.SignedInSession) when the key is rotated.
 SESSION_ENGINE = "earlyhelp.accounts.session_store"
 # However active, a session ends 12 hours after sign-in; the warning opens 2 minutes before the idle timeout.

@@ -1,7 +1,8 @@
 """Where a user is signed in: a record of each signed-in session, read alongside Django's session store.
 
-Django's `Session` row holds the expiry, which every request moves on (SESSION_SAVE_EVERY_REQUEST), so a session's
-last activity is its expiry less the idle timeout: nothing here writes on an ordinary request. Ending a session
+Django's `Session` row holds the expiry, which requests move on (at most once a SESSION_TOUCH_SECONDS: see
+`SessionTouchMiddleware`), so a session's last activity is its expiry less the idle timeout, to within that time:
+nothing here writes on an ordinary request. Ending a session
 deletes its row from the session store, so its browser is signed out at its next request."""
 
 import ipaddress
@@ -24,6 +25,8 @@ EndReason = SignedInSession.EndReason
 
 # The time of sign-in, kept in the session itself so the 12-hour limit costs no query.
 SIGNED_IN_AT_SESSION_KEY = "signed_in_at"
+# When the session's expiry was last moved on (seconds since the epoch), so it is saved at most once a minute.
+TOUCHED_AT_SESSION_KEY = "touched_at"
 USER_AGENT_LENGTH = SignedInSession._meta.get_field("user_agent").max_length
 ENDED_SHOWN_FOR = timedelta(days=30)
 ENDED_PER_PAGE = 20
@@ -308,3 +311,22 @@ def _line(record: SignedInSession, *, now: datetime, current_session_key: str | 
         ended_at=ended_at,
         end_reason=EndReason(reason).label if reason else "",
     )
+
+
+def session_touch_due(session: SessionBase, *, now: float) -> bool:
+    """Whether this request should save the session to move its idle expiry on: when it is saved anyway, or when
+    SESSION_TOUCH_SECONDS have passed since it last was."""
+    touched = session.get(TOUCHED_AT_SESSION_KEY)
+    return session.modified or touched is None or now - touched >= settings.SESSION_TOUCH_SECONDS
+
+
+def session_touch(session: SessionBase, *, now: float) -> None:
+    """Note that the session is saved now (which marks it to be saved, so its expiry moves on)."""
+    session[TOUCHED_AT_SESSION_KEY] = int(now)
+
+
+def session_idle_seconds_left(session: SessionBase, *, now: float) -> int:
+    """How long the session has before the idle timeout, as this request leaves it."""
+    if session_touch_due(session, now=now):
+        return settings.SESSION_COOKIE_AGE
+    return max(0, settings.SESSION_COOKIE_AGE - int(now - session[TOUCHED_AT_SESSION_KEY]))

@@ -1,9 +1,12 @@
 """The timeout warning dialog, with the idle and warning times the script reads from its data attributes."""
 
+import time
+
 from django import template
 from django.conf import settings
 
 from earlyhelp.accounts.otp import session_verified_at
+from earlyhelp.accounts.signed_in_sessions import session_idle_seconds_left
 
 register = template.Library()
 
@@ -19,7 +22,9 @@ def session_timeout_dialog(context) -> dict:
     parts += [f"{seconds} second{'s' if seconds != 1 else ''}"] if seconds or not minutes else []
     return {
         "signed_in": session is not None and session_verified_at(session) is not None,
-        "session_idle_seconds": settings.SESSION_COOKIE_AGE,
+        "session_idle_seconds": (
+            session_idle_seconds_left(session, now=time.time()) if session is not None else settings.SESSION_COOKIE_AGE
+        ),
         "session_warning_seconds": warning,
         "session_warning_text": " ".join(parts),
     }
