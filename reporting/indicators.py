@@ -254,10 +254,11 @@ def _progress_by_team(period: Period) -> dict[int | None, dict]:
     A goal's scale is its latest scaling on or before the month's last day: its own, or else that of the goal it
     was carried from, and so on back along `carried_from` (at most CARRIED_VERSIONS versions, which also stops a
     loop in bad data); its baseline if there is none. Each query works this out for all of indicator a's episodes
-    at once, in SQL that SQLite and PostgreSQL both run: common table expressions (a recursive one walks back the
-    carried goals) and a window function that picks each goal's scaling. The scores are read in one pass, not once
-    per goal, so the time grows with the goals and scores read, not with their product, and does not hang on the
-    database having fresh statistics (seed_demo snapshots the months straight after loading the data)."""
+    at once, in SQL that SQLite and PostgreSQL both run: the latest scaling of a goal is one look-up in the index
+    of a goal's scores by date, and a recursive common table expression walks back, one version at a time, only
+    the carried goals not scaled since. So the time grows with the month's goals, not with all the scores ever
+    recorded, and no join is planned on estimates a database without fresh statistics gets wrong (seed_demo
+    snapshots the months straight after loading the data)."""
     from cases.models import FamilyPlan, Goal, GoalScore
 
     episodes_sql, episodes_params = _compiled(
@@ -266,38 +267,41 @@ def _progress_by_team(period: Period) -> dict[int | None, dict]:
     quote = connection.ops.quote_name
     plans, goals, scores = (quote(model._meta.db_table) for model in (FamilyPlan, Goal, GoalScore))
     end = connection.ops.adapt_datefield_value(period.end)
+
+    def latest_scaling(goal: str) -> str:
+        return (
+            f"(SELECT eh_s.score FROM {scores} eh_s WHERE eh_s.goal_id = {goal} AND eh_s.scored_on <= %s "  # noqa: S608  # nosec B608  # a quoted table name and a fixed column only; the date is a parameter
+            "ORDER BY eh_s.scored_on DESC, eh_s.id DESC LIMIT 1)"
+        )
+
     # Only compiled querysets, quoted table names and fixed text are put in the SQL; values are parameters.
     progress = (
         f"WITH RECURSIVE eh_episode (id, family_id, team_id) AS ({episodes_sql}), "  # noqa: S608  # nosec B608  # compiled SQL and quoted table names only; values are parameters
-        # The goals on each episode's plan in force at the month's end: the highest version agreed by then.
-        "eh_goal (goal_id, episode_id, baseline, carried_from_id) AS ("
-        "SELECT eh_g.id, eh_p.episode_id, eh_g.baseline, eh_g.carried_from_id "
+        # The goals on each episode's plan in force at the month's end, each with its own latest scaling.
+        "eh_goal (goal_id, episode_id, baseline, carried_from_id, own) AS ("
+        f"SELECT eh_g.id, eh_p.episode_id, eh_g.baseline, eh_g.carried_from_id, {latest_scaling('eh_g.id')} "
         f"FROM eh_episode JOIN {plans} eh_p ON eh_p.episode_id = eh_episode.id "
         f"JOIN {goals} eh_g ON eh_g.plan_id = eh_p.id "
         f"WHERE eh_p.agreed_on <= %s AND NOT EXISTS (SELECT 1 FROM {plans} eh_later "
         "WHERE eh_later.episode_id = eh_p.episode_id AND eh_later.agreed_on <= %s "
         "AND eh_later.version > eh_p.version)), "
-        # The goals each was carried from, nearest first (depth 1).
-        "eh_carried (goal_id, episode_id, baseline, scaled_id, depth) AS ("
-        "SELECT goal_id, episode_id, baseline, carried_from_id, 1 FROM eh_goal WHERE carried_from_id IS NOT NULL "
-        "UNION ALL SELECT eh_carried.goal_id, eh_carried.episode_id, eh_carried.baseline, eh_g.carried_from_id, "
-        f"eh_carried.depth + 1 FROM eh_carried JOIN {goals} eh_g ON eh_g.id = eh_carried.scaled_id "
-        "WHERE eh_g.carried_from_id IS NOT NULL AND eh_carried.depth < %s), "
-        # Every scaling of a goal by the month's end, its own (depth 0) or a version's it was carried from, and its
-        # baseline as a last resort.
-        "eh_scaling (goal_id, episode_id, baseline, scale, depth, scored_on, score_id) AS ("
-        "SELECT eh_version.goal_id, eh_version.episode_id, eh_version.baseline, eh_s.score, eh_version.depth, "
-        "eh_s.scored_on, eh_s.id FROM (SELECT goal_id, episode_id, baseline, goal_id AS scaled_id, 0 AS depth "
-        "FROM eh_goal UNION ALL SELECT goal_id, episode_id, baseline, scaled_id, depth FROM eh_carried) eh_version "
-        f"JOIN {scores} eh_s ON eh_s.goal_id = eh_version.scaled_id WHERE eh_s.scored_on <= %s "
-        "UNION ALL SELECT goal_id, episode_id, baseline, baseline, %s, NULL, NULL FROM eh_goal), "
-        # Each goal's scale: the latest scaling of the nearest version that has one.
-        "eh_scale (episode_id, baseline, scale, nth) AS (SELECT episode_id, baseline, scale, ROW_NUMBER() OVER ("
-        "PARTITION BY goal_id ORDER BY depth, scored_on DESC, score_id DESC) FROM eh_scaling), "
-        "eh_progressing (episode_id) AS (SELECT episode_id FROM eh_scale WHERE nth = 1 GROUP BY episode_id "
+        # For a goal not scaled itself, the goals it was carried from, nearest first, until one was scaled.
+        "eh_carried (goal_id, scaled_id, depth, score) AS ("
+        f"SELECT goal_id, carried_from_id, 1, {latest_scaling('carried_from_id')} FROM eh_goal "
+        "WHERE own IS NULL AND carried_from_id IS NOT NULL "
+        "UNION ALL SELECT eh_carried.goal_id, eh_g.carried_from_id, eh_carried.depth + 1, "
+        f"{latest_scaling('eh_g.carried_from_id')} FROM eh_carried JOIN {goals} eh_g ON eh_g.id = eh_carried.scaled_id "
+        "WHERE eh_carried.score IS NULL AND eh_g.carried_from_id IS NOT NULL AND eh_carried.depth < %s), "
+        # Each goal with its own scaling, else the one found along the versions (at most one), else its baseline.
+        "eh_scale (goal_id, episode_id, baseline, scale) AS ("
+        "SELECT goal_id, MAX(episode_id), MAX(baseline), COALESCE(MAX(own), MAX(carried), MAX(baseline)) FROM ("
+        "SELECT goal_id, episode_id, baseline, own, NULL AS carried FROM eh_goal "
+        "UNION ALL SELECT goal_id, NULL, NULL, NULL, score FROM eh_carried WHERE score IS NOT NULL) eh_found "
+        "GROUP BY goal_id), "
+        "eh_progressing (episode_id) AS (SELECT episode_id FROM eh_scale GROUP BY episode_id "
         "HAVING SUM(CASE WHEN scale > baseline THEN 2 ELSE 0 END) >= COUNT(*)) "
     )
-    params = (*episodes_params, end, end, CARRIED_VERSIONS, end, CARRIED_VERSIONS + 1)
+    params = (*episodes_params, end, end, end, end, end, CARRIED_VERSIONS)
     counts = (
         "COUNT(DISTINCT family_id), COUNT(DISTINCT CASE WHEN id IN (SELECT episode_id FROM eh_progressing) "
         "THEN family_id END) FROM eh_episode"
