@@ -21,8 +21,6 @@ import sys
 import time
 from datetime import timedelta
 
-from tests.auth import signed_in_client
-
 MAX_SECONDS = 1.0  # the dashboard for a year, from snapshots (median)
 TREND_MONTHS = 12
 
@@ -213,6 +211,7 @@ def measure(*, runs: int, small: int, large: int) -> tuple[list[str], list[str]]
 
     from earlyhelp.audit.context import acting_as
     from reporting.indicators import INDICATORS, Period
+    from tests.auth import signed_in_client  # needs Django set up
 
     lines, missed = [], []
     current = Period.containing(timezone.localdate())

@@ -6,6 +6,7 @@ Everything is made up (Faker en_GB) and deterministic for a given --seed. Never 
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils import timezone
 
 from cases.demo.casework import casework_load
@@ -64,6 +65,9 @@ class Command(BaseCommand):
             episodes = casework_load(
                 created, demo_users, agencies, seed=seed, seeder=seeder, progress=self.stdout.write
             )
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")  # statistics for the bulk-loaded tables before the indicators read them
             today = timezone.localdate()
             # What the indicators measure beyond casework, then the last twelve months' figures stored from it all.
             for seed_part in (
