@@ -366,6 +366,21 @@ def person_search(*, user, criteria: SearchCriteria) -> QuerySet[Person]:
     return people.prefetch_related(Prefetch("memberships", queryset=visible_memberships, to_attr="visible_memberships"))
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    """The closest matches of a person search, and whether there are more than those shown."""
+
+    object_list: list
+    more: bool
+
+
+def person_search_page(*, user, criteria: SearchCriteria, shown: int) -> SearchPage:
+    """The `shown` best matches, in one query and without counting every match: a search that finds more asks for
+    a closer search (a date of birth, an NHS number, a postcode) rather than for paging through a city's Smiths."""
+    found = list(person_search(user=user, criteria=criteria)[: shown + 1])
+    return SearchPage(found[:shown], len(found) > shown)
+
+
 def family_search(*, user, criteria: SearchCriteria) -> QuerySet[Family]:
     """Visible families whose name, reference or postcode matches, so a family with no one added yet
     is still found. Empty unless a name or postcode was given."""

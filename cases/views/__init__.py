@@ -61,7 +61,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if saved is None:
         return render(request, "cases/search.html", {"form": SearchForm(), "page": None, "families": []})
     criteria = selectors.SearchCriteria.from_session(saved)
-    page = _page(request, selectors.person_search(user=request.user, criteria=criteria))
+    page = selectors.person_search_page(user=request.user, criteria=criteria, shown=PER_PAGE)
     families = list(selectors.family_search(user=request.user, criteria=criteria)[:FAMILY_HITS])
     # Break-the-glass: "a record exists" (nothing else) for a specific search's matches outside the user's scope.
     outside_scope = break_glass_selectors.records_outside_scope(user=request.user, criteria=criteria)

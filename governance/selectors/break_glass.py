@@ -69,10 +69,11 @@ def records_outside_scope(*, user, criteria: SearchCriteria) -> list[UUID]:
             criteria.name,
             SEARCH_NAME_SIMILARITY,
         )
-    families = Family.objects.filter(restricted=False).filter(
-        Exists(FamilyMember.objects.filter(family=OuterRef("pk"), person__in=people.order_by().values("pk")))
-    )
-    families = families.exclude(pk__in=families_visible_to(user).values("pk"))
+    # From the few matching people to their families, then each tested against the user's scope (not every family
+    # the user sees gathered first).
+    holding = FamilyMember.objects.filter(person__in=people.order_by().values("pk")).values("family_id")
+    families = Family.objects.filter(restricted=False, pk__in=holding)
+    families = families.exclude(Exists(families_visible_to(user).filter(pk=OuterRef("pk"))))
     return list(families.order_by("uuid").values_list("uuid", flat=True)[:OUTSIDE_SCOPE_HITS])
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Family, FamilyMember, Person
-from tests.factories import AgencyFactory, FamilyMemberFactory, PersonFactory, PostcodeSectorFactory
+from tests.factories import AgencyFactory, FamilyFactory, FamilyMemberFactory, PersonFactory, PostcodeSectorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -238,6 +238,29 @@ def test_search_results_link_to_people_and_their_families(cfs_worker_client, own
     FamilyMemberFactory(family=own_family, person=PersonFactory(first_name="Ada", last_name="Lovelace"))
     page = cfs_worker_client.post(reverse("cases:search"), {"name": "lovelace"}, follow=True).content.decode()
     assert "1 person found" in page and "Ada Lovelace" in page and "Ownteam family" in page
+
+
+def test_a_search_finding_more_than_a_page_shows_the_closest_and_asks_for_a_closer_search(cfs_worker_client, lats):
+    family = FamilyFactory(local_area_team=lats["tang-hall"])
+    for number in range(27):
+        FamilyMemberFactory(family=family, person=PersonFactory(first_name=f"Ada{number:02d}", last_name="Lovelace"))
+
+    response = cfs_worker_client.post(reverse("cases:search"), {"name": "lovelace"}, follow=True)
+
+    page = response.content.decode()
+    assert "More than 25 people found" in page
+    assert "Add a date of birth, an NHS number or a postcode" in page
+    assert len(response.context["page"].object_list) == 25 and response.context["page"].more
+
+
+def test_a_search_finding_exactly_a_page_says_how_many(cfs_worker_client, lats):
+    family = FamilyFactory(local_area_team=lats["tang-hall"])
+    for number in range(25):
+        FamilyMemberFactory(family=family, person=PersonFactory(first_name=f"Ada{number:02d}", last_name="Lovelace"))
+
+    page = cfs_worker_client.post(reverse("cases:search"), {"name": "lovelace"}, follow=True).content.decode()
+
+    assert "25 people found" in page and "More than" not in page
 
 
 def test_family_list_pages_by_name_with_next_families_after_the_last_one_shown(cfs_worker_client, lats):
