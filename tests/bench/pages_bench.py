@@ -157,7 +157,7 @@ def pages(users: dict, records: dict) -> list[Page]:
         Page("MASH inbox", "mash.manager", "list", get("referrals:inbox")),
         Page("caseload", "cfs.tang-hall", "list", get("cases:caseload")),
         Page("caseload", "manager.tang-hall", "list", get("cases:team_caseload")),
-        Page("chronology", "cfs.tang-hall", "list", get("cases:chronology", family.uuid)),
+        Page("chronology", "cfs.tang-hall", "detail", get("cases:chronology", family.uuid)),  # one family's
         Page("home", "cfs.tang-hall", "list", get("core:home")),
         Page("dashboard", "manager.tang-hall", "list", get("reporting:dashboard")),
         Page("dashboard", "analyst", "list", get("reporting:dashboard")),
