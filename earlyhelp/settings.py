@@ -148,7 +148,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES") or 15)
 OTP_TOTP_ISSUER = "Early Help York"
 
-# Sessions: 30 minutes idle timeout (the expiry moves on with every request).
+# Sessions: 30 minutes idle timeout (the expiry moves on when the session is saved).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
 # The idle timeout's expiry is moved on by a save at most once a SESSION_TOUCH_SECONDS, not on every request
 # (earlyhelp.accounts.middleware.sessions.SessionTouchMiddleware): one write fewer for nearly every page.

@@ -221,7 +221,7 @@ def staff_top_up(agencies: dict[str, Agency], *, total: int) -> int:
     The password is hashed once for them all: hashing it for each of hundreds of users would take minutes."""
     from django.contrib.auth.hashers import make_password
 
-    signing_in = User.objects.filter(is_service_account=False)
+    signing_in = User.objects.filter(is_service_account=False, is_active=True)
     missing = total - signing_in.count()
     if missing <= 0:
         return 0

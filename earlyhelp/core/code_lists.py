@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
@@ -38,6 +39,8 @@ def code_list_register(name: str, model: type[Model], load: Callable[[], list]) 
 
     def forget(**kwargs) -> None:
         cache.delete(code.key)
+        # Again once the change is committed: a read in between would have kept rows that may yet be rolled back.
+        transaction.on_commit(lambda: cache.delete(code.key))
 
     post_save.connect(forget, sender=model, weak=False, dispatch_uid=f"code-list-{name}-save")
     post_delete.connect(forget, sender=model, weak=False, dispatch_uid=f"code-list-{name}-delete")

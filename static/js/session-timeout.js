@@ -1,8 +1,9 @@
 // The timeout warning, after GOV.UK's pattern. Shortly before the idle timeout a modal dialog counts down and
 // offers "Stay signed in" (a POST that moves the session's expiry on, keeping the page and anything typed into it)
 // or "Sign out". When the time runs out the server has ended the session already; the page goes to "You have been
-// signed out", which says why. Tabs share the time of their last activity through localStorage, so working in one
-// tab keeps the others from warning. Without JavaScript none of this runs and the server ends the session anyway.
+// signed out", which says why. Tabs share when the session will end through localStorage (the server saves the
+// session at most once a minute, so a page may open with less than the full idle time left, and says so), and working
+// in one tab keeps the others from warning. Without JavaScript none of this runs and the server ends the session anyway.
 (function () {
   "use strict";
 
@@ -22,11 +23,11 @@
   const error = dialog.querySelector("[data-session-timeout-error]");
   const keepAliveForm = dialog.querySelector("[data-session-timeout-keep-alive]");
   const signOutForm = dialog.querySelector("[data-session-timeout-sign-out]");
-  const STORAGE_KEY = "earlyhelp.session.lastActivity";
+  const STORAGE_KEY = "earlyhelp.session.expiresAt";
   // A screen reader hears the time left every 15 seconds, not every second (GOV.UK's accessible timeout warning).
   const SPOKEN_EVERY = 15;
 
-  let lastActivity = Date.now();
+  let expiresAt = Date.now() + idleSeconds * 1000;
   let returnFocusTo = null;
   let spokenBucket = null;
   let waiting = false;
@@ -34,7 +35,7 @@
   let closing = false;
   let ticker = null;
 
-  function sharedActivity() {
+  function sharedExpiry() {
     try {
       return Number(window.localStorage.getItem(STORAGE_KEY)) || 0;
     } catch (e) {
@@ -42,17 +43,17 @@
     }
   }
 
-  function shareActivity(time) {
+  function shareExpiry(time) {
     try {
-      window.localStorage.setItem(STORAGE_KEY, String(time));
+      window.localStorage.setItem(STORAGE_KEY, String(Math.max(time, sharedExpiry())));
     } catch (e) {
       // Private browsing may refuse storage: this tab keeps its own clock.
     }
   }
 
   function secondsLeft() {
-    lastActivity = Math.max(lastActivity, sharedActivity());
-    return Math.ceil(idleSeconds - (Date.now() - lastActivity) / 1000);
+    expiresAt = Math.max(expiresAt, sharedExpiry());
+    return Math.ceil((expiresAt - Date.now()) / 1000);
   }
 
   function describe(seconds) {
@@ -157,8 +158,8 @@
           if (Number(answer.idle_seconds) > 0) {
             idleSeconds = Number(answer.idle_seconds);
           }
-          lastActivity = Date.now();
-          shareActivity(lastActivity);
+          expiresAt = Date.now() + idleSeconds * 1000;
+          shareExpiry(expiresAt);
           close();
         });
       })
@@ -218,6 +219,6 @@
     }
   });
 
-  shareActivity(lastActivity);
+  shareExpiry(expiresAt);
   ticker = window.setInterval(tick, 1000);
 })();

@@ -73,8 +73,12 @@ def refuse_unsafe(database_url: str) -> None:
         raise LoadError(f"the load test needs PostgreSQL (many workers writing at once), not {parts.scheme or '?'}")
     if (parts.hostname or "") not in LOCAL_HOSTS:
         raise LoadError(f"the load test runs on this machine only: database host {parts.hostname} refused")
-    if not re.fullmatch(r"[A-Za-z0-9_]+", parts.path.lstrip("/")):
-        raise LoadError(f"name the database with letters, digits and underscores only, not {parts.path!r}")
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise LoadError(f"name the database with letters, digits and underscores only, not {name!r}")
+    if "load" not in name:
+        # It migrates, seeds and writes to the database (and the test drops its own): never a developer's own.
+        raise LoadError(f"the load test writes to its database: its name must contain 'load' ({name!r})")
 
 
 def _server(database_url: str) -> dict:

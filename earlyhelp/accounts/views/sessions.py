@@ -68,7 +68,7 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def session_keep_alive(request: HttpRequest) -> HttpResponse:
-    """Stay signed in: this request moves the session's expiry on (as every request does) and says how long it
+    """Stay signed in: this request always saves the session, which moves its expiry on, and says how long it
     now has, so the timeout warning can start its clock again without reloading the page."""
     request.session.modified = True
     return JsonResponse({"idle_seconds": settings.SESSION_COOKIE_AGE})
