@@ -87,7 +87,8 @@ def test_password_validation_accepts_a_long_uncommon_passphrase():
 
 def test_session_expires_after_thirty_idle_minutes():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert settings.SESSION_TOUCH_SECONDS == 60
 
 
 def test_a_system_administrator_cannot_change_anyones_access_in_the_admin(client):

@@ -24,9 +24,9 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, the role's permissions (user and group), the intervention with its episode, team, family and
 # worker, the access event (chain head, insert, update), the extensions, the session count, the page of sessions
-# with their recorders, the people seen, whether the user works in the episode's team (for the links to change it),
-# and saving the session (savepoint, update, release).
-DETAIL_QUERIES = 16
+# with their recorders, the people seen, whether the user works in the episode's team (for the links to change it).
+# The session is not saved (it was saved at sign-in, less than a minute ago).
+DETAIL_QUERIES = 13
 
 
 def _date(name: str, day: date) -> dict:

@@ -330,11 +330,11 @@ def test_home_task_panel_links_to_my_tasks(cfs_worker_client, cfs_worker_user, o
 
 # Query counts ------------------------------------------------------------------------------------------------------
 
-# Session, user, role permissions (user and group), and the session's save at the end (three: it is touched on every
-# request for the idle timeout): seven. Then the page's own queries:
-MY_TASKS_QUERIES = 7 + 5  # count and page of open tasks, the plans of overdue actions, the three counts, recently done
-CASELOAD_QUERIES = 7 + 4  # count and page of episodes, count and page of interventions
-TEAM_CASELOAD_QUERIES = 7 + 5  # the team's workers, three counts grouped by worker, the teams to export
+# Session, user, role permissions (user and group): four. The session is not saved (it was saved at sign-in, less
+# than a minute ago, and is saved for the idle timeout at most once a minute). Then the page's own queries:
+MY_TASKS_QUERIES = 4 + 5  # count and page of open tasks, the plans of overdue actions, the three counts, recently done
+CASELOAD_QUERIES = 4 + 4  # count and page of episodes, count and page of interventions
+TEAM_CASELOAD_QUERIES = 4 + 5  # the team's workers, three counts grouped by worker, the teams to export
 
 
 def _my_tasks(user, lats, count):

@@ -24,12 +24,13 @@ pytestmark = pytest.mark.django_db
 
 META_REFRESH = '<meta http-equiv="refresh"'
 # Session, user, user and group permissions (4); the request with its family, team, document and requester
-# joined (1); whether the requester still sees the family (1); the session saved (savepoint, update, release).
-REQUEST_PAGE_QUERIES = 9
+# joined (1); whether the requester still sees the family (1). The session is not saved (it was saved at sign-in,
+# less than a minute ago).
+REQUEST_PAGE_QUERIES = 6
 # Session, user, user and group permissions (4); the family (1); the page's count (1); whether the reader's team
 # holds the record (1); the page's rows with their documents (1); the view written to the chained access log
-# (the chain's head, the event, the head moved on: 3); the session saved (savepoint, update, release).
-FAMILY_DOCUMENTS_QUERIES = 14
+# (the chain's head, the event, the head moved on: 3). The session is not saved.
+FAMILY_DOCUMENTS_QUERIES = 11
 
 
 def url(name: str, record) -> str:

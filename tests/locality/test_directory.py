@@ -16,8 +16,9 @@ from tests.factories import AgencyFactory, EarlyHelpChampionFactory, NeedCategor
 pytestmark = pytest.mark.django_db
 
 # Session, user, role permissions, then the page's own: count, services, their teams, their
-# categories, the team and need options of the search form, the champions; then the session save.
-DIRECTORY_QUERIES = 14
+# categories, the team and need options of the search form, the champions. The session is not saved (it was saved at
+# sign-in, less than a minute ago).
+DIRECTORY_QUERIES = 11
 
 
 @pytest.fixture(autouse=True)

@@ -381,4 +381,4 @@ def test_annex_a_query_count_is_constant(lats, analyst_client, mash_manager_user
         assert len(csv_rows(download(analyst_client, number))) == 1 + 40
 
 
-QUERIES = {1: 11, 2: 11, 3: 13}
+QUERIES = {1: 8, 2: 8, 3: 10}
