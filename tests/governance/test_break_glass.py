@@ -178,10 +178,10 @@ def test_search_outside_scope_one_line_per_family(other_lat_user, own_family, la
     )
 
 
-# Session, user, role permissions (2), the people found (count, page, their visible families), the families found,
-# the one query for records outside scope. The session is not saved (the search's POST saved it, less than a minute
-# ago).
-SEARCH_QUERIES = 9
+# Session, user, role permissions (2), the people found (the closest ones, with no count of every match; their
+# visible families), the families found, the one query for records outside scope. The session is not saved (the
+# search's POST saved it, less than a minute ago).
+SEARCH_QUERIES = 8
 
 
 @pytest.mark.parametrize("count", [1, 5])
