@@ -16,6 +16,13 @@ from tests.pages import page_of
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _session_saved_once_a_minute(settings):
+    """As in production (tests/conftest.py makes it an hour elsewhere)."""
+    settings.SESSION_TOUCH_SECONDS = 60
+
+
 HOME = reverse("core:home")
 SIGN_IN = reverse("accounts:login")
 MONDAY_MORNING = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

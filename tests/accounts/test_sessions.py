@@ -26,6 +26,13 @@ from tests.pages import messages_of, page_of
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _session_saved_once_a_minute(settings):
+    """As in production (tests/conftest.py makes it an hour elsewhere)."""
+    settings.SESSION_TOUCH_SECONDS = 60
+
+
 HOME = reverse("core:home")
 SESSIONS = reverse("accounts:sessions")
 KEEP_ALIVE = reverse("accounts:session_keep_alive")

@@ -28,6 +28,7 @@ def short_sessions(settings):
     """Sessions the live server ends after 20 idle seconds, with the warning for the last 16."""
     settings.SESSION_COOKIE_AGE = IDLE_SECONDS
     settings.SESSION_WARNING_SECONDS = WARNING_SECONDS
+    settings.SESSION_TOUCH_SECONDS = 60  # as in production (tests/conftest.py makes it an hour elsewhere)
 
 
 @pytest.fixture
