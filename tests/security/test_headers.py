@@ -159,7 +159,8 @@ def production():
         yield values
 
 
-def test_production_sends_hsts_and_secure_httponly_cookies(production, cfs_worker_user):
+def test_production_sends_hsts_and_secure_httponly_cookies(production, cfs_worker_user, settings):
+    settings.SESSION_TOUCH_SECONDS = 0  # this request saves the session, so its cookie is sent to be looked at
     client = signed_in_client(cfs_worker_user, Client())
     response = client.get(reverse("core:home"), secure=True)
     assert response.status_code == 200
