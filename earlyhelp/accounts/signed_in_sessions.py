@@ -2,8 +2,8 @@
 
 Django's `Session` row holds the expiry, which requests move on (at most once a SESSION_TOUCH_SECONDS: see
 `SessionTouchMiddleware`), so a session's last activity is its expiry less the idle timeout, to within that time:
-nothing here writes on an ordinary request. Ending a session
-deletes its row from the session store, so its browser is signed out at its next request."""
+nothing here writes on an ordinary request. Ending a session deletes its row from the session store, so its browser
+is signed out at its next request."""
 
 import ipaddress
 from dataclasses import dataclass

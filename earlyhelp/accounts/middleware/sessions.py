@@ -1,8 +1,8 @@
 """Session limits: however active, a session ends SESSION_ABSOLUTE_SECONDS (12 hours) after sign-in.
 
 The idle timeout is Django's own (SESSION_COOKIE_AGE, moved on when the session is saved: at most once a minute,
-see SessionTouchMiddleware). The time of sign-in is kept in the
-session, so this check reads the session the request loads anyway and adds no database query."""
+see SessionTouchMiddleware). The time of sign-in is kept in the session, so this check reads the session the request
+loads anyway and adds no database query."""
 
 import time
 from urllib.parse import urlencode
