@@ -249,7 +249,8 @@ def test_request_for_a_family_already_seen_goes_to_its_page(cfs_worker_client, c
     assert not BreakGlassGrant.objects.exists()
 
 
-def test_grant_gives_access_for_sixty_minutes(other_lat_client, other_lat_user, own_family, child, moment):
+def test_grant_gives_access_for_sixty_minutes(other_lat_client, other_lat_user, own_family, child, moment, settings):
+    settings.SESSION_TOUCH_SECONDS = 60  # as in production, so a page every 25 minutes keeps the session
     family_url = reverse("cases:family_detail", kwargs={"uuid": own_family.uuid})
     assert other_lat_client.get(family_url).status_code == 404
     response = _break_glass(other_lat_client, other_lat_user, own_family)
