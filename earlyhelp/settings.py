@@ -79,6 +79,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A request id for every request, sent back and on every log line it writes; one log line a request (first: it
+    # sees every response, an error page too).
+    "earlyhelp.core.request_log.RequestLogMiddleware",
     # Headers for every response, outside anything that can answer early (the redirect to HTTPS, a static file, a
     # redirect to sign in); each only adds headers on the way out.
     "csp.middleware.CSPMiddleware",
@@ -122,10 +125,15 @@ DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5")))
+    # A server that does not answer is given up on after DB_CONNECT_TIMEOUT seconds (libpq's least is 2), so the
+    # page says "Sorry, the service is unavailable" (503) within 5 seconds (earlyhelp.core.views.server_error).
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT") or 3))
     # No JIT compilation: it pays off for long analytical queries, and adds ~100 ms to a page's short query whose
     # estimated cost passes jit_above_cost (a trigram search, say). See docs/performance.md.
-    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+    # A statement running past DB_STATEMENT_TIMEOUT_MS (30 s; 0 for no limit) is cancelled: its transaction rolls
+    # back and the page is a 503. A worker's container may set its own (a team's PDF export runs long queries).
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS") or 30000)
+    DATABASES["default"]["OPTIONS"].setdefault("options", f"-c jit=off -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -363,6 +371,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Container health checks ask over plain HTTP from inside: no redirect to HTTPS for them.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -373,11 +383,26 @@ if PRODUCTION:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
+# Logs: one JSON object a line in production (LOG_FORMAT=json), readable lines elsewhere (plain). Every record written
+# during a request or a Celery task carries its request id (a task's id) and, once known, the signed-in user's id:
+# never a name or other personal data (earlyhelp.core.request_log).
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_context": {"()": "earlyhelp.core.request_log.RequestContextFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "earlyhelp.core.request_log.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "earlyhelp.core.request_log.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # WeasyPrint logs each step of every rendering at INFO; its warnings (a refused URL, say) still show.
     "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},

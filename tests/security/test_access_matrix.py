@@ -188,6 +188,7 @@ class Entry:
 MATRIX = {
     "core:home": Entry("login"),
     "core:healthz": Entry("public"),
+    "core:readyz": Entry("public"),
     "accounts:login": Entry("sign_in"),
     "accounts:logout": Entry("sign_out"),
     "cases:family_list": Entry("login", perms.VIEW_FAMILY),
