@@ -12,7 +12,8 @@ class DocumentRequest(DomainModel):
 
     Written in the same transaction as the click, status `queued`, before anything is sent to the broker, so a
     request survives a broker that is down: `documents_requeue_task` sends queued requests again. The worker claims
-    a request by moving it to `rendering`; a second delivery of the same message finds it claimed and does nothing.
+    a request by moving it to `rendering` and holds it while it renders; a second delivery of the same message does
+    nothing while that worker lives, and takes the render over if it was killed (`earlyhelp.core.claims`).
     Requests are personal: a PDF is rendered as its requester sees the record, so only the requester may open it.
     """
 

@@ -98,20 +98,28 @@ def team_open_plans(*, user, team) -> list[FamilyPlan]:
 
 
 def requests_to_requeue(*, now=None) -> QuerySet[DocumentRequest]:
-    """Requests a worker should have picked up by now: queued for longer than DOCUMENT_REQUEUE_AFTER_SECONDS, or
-    left `rendering` by a worker that died (longer than its task's hard time limit and a minute: a team export
-    may run for DOCUMENT_EXPORT_SOFT_LIMIT_SECONDS, and is not started again while a worker can still be on it)."""
+    """Requests the every-minute sweep looks at: queued for longer than DOCUMENT_REQUEUE_AFTER_SECONDS (the broker
+    was down, or lost the message), or rendering for that long. The sweep sends a rendering one again only once its
+    worker is gone: on PostgreSQL as soon as the worker's hold on it is (`earlyhelp.core.claims`), otherwise once
+    `rendering_past_hard_limit`."""
     now = now or timezone.now()
-    queued_before = now - timedelta(seconds=settings.DOCUMENT_REQUEUE_AFTER_SECONDS)
-    started_before = now - timedelta(seconds=settings.DOCUMENT_RENDER_HARD_LIMIT_SECONDS + 60)
-    # render_team_plans_task's hard limit is its soft limit and a minute.
-    export_started_before = now - timedelta(seconds=settings.DOCUMENT_EXPORT_SOFT_LIMIT_SECONDS + 60 + 60)
-    rendering = Q(status=DocumentRequest.Status.RENDERING)
+    before = now - timedelta(seconds=settings.DOCUMENT_REQUEUE_AFTER_SECONDS)
     return DocumentRequest.objects.filter(
-        Q(status=DocumentRequest.Status.QUEUED, queued_at__lt=queued_before)
-        | (rendering & ~Q(kind=TEAM_PLANS) & Q(started_at__lt=started_before))
-        | (rendering & Q(kind=TEAM_PLANS, started_at__lt=export_started_before))
+        Q(status=DocumentRequest.Status.QUEUED, queued_at__lt=before)
+        | Q(status=DocumentRequest.Status.RENDERING, started_at__lt=before)
     ).order_by("queued_at", "id")
+
+
+def rendering_past_hard_limit(request: DocumentRequest, *, now=None) -> bool:
+    """Whether a rendering request started longer ago than its task's hard time limit and a minute, so no worker
+    can still be on it (a team export may run for DOCUMENT_EXPORT_SOFT_LIMIT_SECONDS, its hard limit a minute
+    more)."""
+    now = now or timezone.now()
+    if request.kind == TEAM_PLANS:
+        limit = settings.DOCUMENT_EXPORT_SOFT_LIMIT_SECONDS + 60
+    else:
+        limit = settings.DOCUMENT_RENDER_HARD_LIMIT_SECONDS
+    return request.started_at < now - timedelta(seconds=limit + 60)
 
 
 def documents_past_retention(*, now=None) -> QuerySet[DocumentRequest]:

@@ -22,6 +22,7 @@ from documents.models import Document, DocumentRequest
 from earlyhelp.audit.context import acting_as
 from earlyhelp.audit.models import AccessEvent
 from earlyhelp.audit.services import access_event_record
+from earlyhelp.core import claims
 from earlyhelp.core.pdf import html_to_pdf
 from earlyhelp.core.states import status_move
 from earlyhelp.core.validation import full_clean_new
@@ -114,8 +115,10 @@ def document_retry(*, user, request: DocumentRequest) -> DocumentRequest:
 
 
 def documents_requeue(*, now=None) -> int:
-    """Send again every request a worker should have picked up by now (the broker was down, or a worker died
-    mid-render). Sending twice is safe: a worker renders a request only if it can claim it."""
+    """Send again every request a worker should have picked up by now: queued too long (the broker was down), or
+    being created by a worker that is gone (killed with its queue message: on PostgreSQL known at once from its
+    lost hold, elsewhere assumed after the task's hard time limit). Sending twice is safe: a worker renders a
+    request only if it can claim it, or take it over from a dead claimant."""
     count = 0
     for request_id in selectors.requests_to_requeue(now=now).values_list("pk", flat=True):
         with transaction.atomic():
@@ -124,6 +127,10 @@ def documents_requeue(*, now=None) -> int:
             if request is None:
                 continue
             if request.status == DocumentRequest.Status.RENDERING:
+                if not selectors.rendering_past_hard_limit(request, now=now) and claims.holder_alive(
+                    claims.DOCUMENT, request.pk
+                ):
+                    continue  # a live worker is still on it
                 _move(request, DocumentRequest.Status.QUEUED)
             request.queued_at = timezone.now()
             request.save()
@@ -145,12 +152,19 @@ class Built:
 
 
 def _claim(request_id: int) -> DocumentRequest | None:
-    """Move a queued request to rendering, or return None if another delivery already has it."""
+    """Move a queued request to rendering; or, on PostgreSQL, take over one left rendering by a claimant that is
+    dead (the caller holds the request's advisory lock, so no living process is on it). Returns None for a request
+    done or gone, or (where holds are not supported) claimed by another delivery."""
     with transaction.atomic():
         request = DocumentRequest.objects.select_for_update().filter(pk=request_id).first()
-        if request is None or request.status != DocumentRequest.Status.QUEUED:
+        if request is None:
             return None
-        _move(request, DocumentRequest.Status.RENDERING)
+        if request.status == DocumentRequest.Status.RENDERING and claims.supported():
+            logger.warning("Document request %s taken over from a worker that died rendering it", request.uuid)
+        elif request.status == DocumentRequest.Status.QUEUED:
+            _move(request, DocumentRequest.Status.RENDERING)
+        else:
+            return None
         request.attempts += 1
         request.started_at = timezone.now()
         request.save()
@@ -158,34 +172,47 @@ def _claim(request_id: int) -> DocumentRequest | None:
 
 
 def document_render(*, request_id: int) -> DocumentRequest | None:
-    """Render one request, once. A request already claimed, done or gone is left alone (a duplicate delivery).
-    Every failure is recorded on the request with a message for the requester; nothing is re-raised but a
-    time limit, so the worker moves on."""
-    request = _claim(request_id)
-    if request is None:
-        return None
-    try:
-        with acting_as(request.requested_by):
-            built = _build_team_plans(request) if request.kind == TEAM_PLANS else _build(request)
-    except SoftTimeLimitExceeded:
-        _fail(request, "Creating the PDF took too long and was stopped. Try again later.")
-    except (Http404, PermissionDenied):
-        _fail(request, "You can no longer see this record, so no PDF was made.")
-    except DocumentError as refusal:
-        _fail(request, str(refusal))
-    except Exception:
-        logger.exception("Document request %s failed", request.uuid)
-        _fail(request, FAULT_MESSAGE)
-    else:
-        _store(request, built)
+    """Render one request, exactly once however often it is delivered. The worker holds the request for the whole
+    render (`earlyhelp.core.claims`): a delivery while a living worker renders it does nothing; one after that
+    worker was killed takes the render over. A request done or gone is left alone. Every failure is recorded on the
+    request with a message for the requester; nothing is re-raised but a time limit, so the worker moves on."""
+    with claims.hold(claims.DOCUMENT, request_id) as held:
+        if not held:
+            return None  # a duplicate delivery: a living worker has it
+        request = _claim(request_id)
+        if request is None:
+            return None
+        try:
+            with acting_as(request.requested_by):
+                built = _build_team_plans(request) if request.kind == TEAM_PLANS else _build(request)
+        except SoftTimeLimitExceeded:
+            _fail(request, "Creating the PDF took too long and was stopped. Try again later.")
+        except (Http404, PermissionDenied):
+            _fail(request, "You can no longer see this record, so no PDF was made.")
+        except DocumentError as refusal:
+            _fail(request, str(refusal))
+        except Exception:
+            logger.exception("Document request %s failed", request.uuid)
+            _fail(request, FAULT_MESSAGE)
+        else:
+            _store(request, built)
     request.refresh_from_db()
     return request
 
 
+def _still_ours(request: DocumentRequest) -> DocumentRequest | None:
+    """The request, locked, if this render's claim still stands: rendering, and not swept back to the queue and
+    claimed again since (each claim counts an attempt)."""
+    current = DocumentRequest.objects.select_for_update().get(pk=request.pk)
+    if current.status != DocumentRequest.Status.RENDERING or current.attempts != request.attempts:
+        return None
+    return current
+
+
 def _fail(request: DocumentRequest, message: str) -> None:
     with transaction.atomic(), acting_as(request.requested_by):
-        request = DocumentRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != DocumentRequest.Status.RENDERING:
+        request = _still_ours(request)
+        if request is None:
             return
         _move(request, DocumentRequest.Status.FAILED)
         request.error = message[:500]
@@ -194,28 +221,36 @@ def _fail(request: DocumentRequest, message: str) -> None:
 
 
 def _store(request: DocumentRequest, built: Built) -> None:
-    with transaction.atomic(), acting_as(request.requested_by):
-        request = DocumentRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != DocumentRequest.Status.RENDERING:
-            return  # swept back to the queue while this worker was slow: the next render stores its own
-        extension = "zip" if built.content_type == "application/zip" else "pdf"
-        document = Document(
-            request=request,
-            filename=built.filename,
-            content_type=built.content_type,
-            sha256=hashlib.sha256(built.content).hexdigest(),
-            size=len(built.content),
-            page_count=built.page_count,
-            template_version=request.template_version,
-            record_version=built.record_version[:100],
-        )
-        document.file.save(f"{secrets.token_hex(16)}.{extension}", ContentFile(built.content), save=False)
-        document.full_clean()
-        document.save()
-        document.families.set(built.families)
-        _move(request, DocumentRequest.Status.READY)
-        request.finished_at = timezone.now()
-        request.save()
+    extension = "zip" if built.content_type == "application/zip" else "pdf"
+    stored = None
+    try:
+        with transaction.atomic(), acting_as(request.requested_by):
+            request = _still_ours(request)
+            if request is None:
+                return  # swept back to the queue while this worker was slow: the next render stores its own
+            document = Document(
+                request=request,
+                filename=built.filename,
+                content_type=built.content_type,
+                sha256=hashlib.sha256(built.content).hexdigest(),
+                size=len(built.content),
+                page_count=built.page_count,
+                template_version=request.template_version,
+                record_version=built.record_version[:100],
+            )
+            document.file.save(f"{secrets.token_hex(16)}.{extension}", ContentFile(built.content), save=False)
+            stored = document.file
+            document.full_clean()
+            document.save()
+            document.families.set(built.families)
+            _move(request, DocumentRequest.Status.READY)
+            request.finished_at = timezone.now()
+            request.save()
+    except Exception:
+        # The row was rolled back: take the file with it, so no file is left that no document points to.
+        if stored is not None:
+            stored.storage.delete(stored.name)
+        raise
 
 
 def document_html(*, spec: Kind, user, record) -> str:

@@ -13,7 +13,8 @@ from earlyhelp.audit.context import acting_as
     time_limit=settings.DOCUMENT_RENDER_HARD_LIMIT_SECONDS,
 )
 def render_document_task(request_id: int) -> str | None:
-    """Render one PDF. Delivered twice, it renders once: the second delivery finds the request claimed."""
+    """Render one PDF, once: a second delivery does nothing while the first worker lives, and takes over if it was
+    killed (redelivered by `reject_on_worker_lost`, or by the broker's visibility timeout)."""
     from documents.services import document_render
 
     request = document_render(request_id=request_id)
@@ -35,7 +36,7 @@ def render_team_plans_task(request_id: int) -> str | None:
 
 @shared_task(acks_late=True)
 def documents_requeue_task() -> int:
-    """Every minute: send again requests left queued (the broker was down) or left rendering by a lost worker."""
+    """Every minute: send again requests left queued (the broker was down) or left rendering by a dead worker."""
     from documents.services import documents_requeue
 
     with acting_as(service_account_get(name="documents")):

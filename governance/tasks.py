@@ -23,7 +23,8 @@ def restrictions_review_task() -> int:
     time_limit=settings.SUBJECT_ACCESS_BUILD_HARD_LIMIT_SECONDS,
 )
 def subject_access_build_task(request_id: int) -> str | None:
-    """Build one subject access pack. Delivered twice, it builds once: the second delivery finds it claimed."""
+    """Build one subject access pack, once: a second delivery does nothing while the first worker lives, and takes
+    over if it was killed."""
     from governance.services.subject_access import subject_access_build
 
     request = subject_access_build(request_id=request_id)

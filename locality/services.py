@@ -1,11 +1,15 @@
 """Writes for localities: Local Area Team groups and team memberships."""
 
+import logging
+
 from django.contrib.auth.models import Group
 from django.db import transaction
 from guardian.shortcuts import assign_perm
 
 from earlyhelp.core.perms import ROLES, VIEW_TEAM_CASES, lat_group_name
 from locality.models import LocalAreaTeam, Membership, PostcodeSector, Team
+
+logger = logging.getLogger("earlyhelp.locality")
 
 
 class MembershipError(Exception):
@@ -57,5 +61,15 @@ def postcode_sector_assign(*, code: str, team: LocalAreaTeam, user) -> PostcodeS
     from cases.tasks import families_follow_postcode_sector_task
 
     sector, _ = PostcodeSector.objects.update_or_create(code=code.strip().upper(), defaults={"local_area_team": team})
-    transaction.on_commit(lambda: families_follow_postcode_sector_task.delay(sector.code, user.pk))
+
+    def send() -> None:
+        try:
+            families_follow_postcode_sector_task.apply_async(args=[sector.code, user.pk], retry=False)
+        except Exception:  # the broker is down: nothing would re-send this, so move the families now, in-process
+            if families_follow_postcode_sector_task.app.conf.task_always_eager:
+                raise  # run in-process (no broker): the task's own failure, not the broker's
+            logger.warning("Families of %s moved in the web request: broker unreachable", sector.code)
+            families_follow_postcode_sector_task.apply(args=[sector.code, user.pk], throw=True)
+
+    transaction.on_commit(send)
     return sector

@@ -1,5 +1,6 @@
 """Writes for the front door: record, screen, rate and decide contacts; tell the referrer; flag concerns."""
 
+import logging
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -37,6 +38,8 @@ OUTSIDE_AUTHORITY_NOTE = (
     "The postcode {postcode} is outside the areas York's Local Area Teams cover. The contact has been accepted: "
     "the MASH will pass it to the authority where the child lives."
 )
+
+logger = logging.getLogger("earlyhelp.referrals")
 
 
 class ContactError(Exception):
@@ -441,9 +444,16 @@ def contact_decide(
 
 
 def _queue_feedback(decision_id: int) -> None:
+    """Tell the referrer in the background. With the broker down the decision stands and the referrer is told by the
+    overdue sweep (`contacts_overdue_task`) once it is back: the page never fails for it."""
     from referrals.tasks import referrer_feedback_task
 
-    referrer_feedback_task.delay(decision_id)
+    try:
+        referrer_feedback_task.apply_async(args=[decision_id], retry=False)
+    except Exception:  # any broker failure: the decision's referrer_told_at is the record of what is owed
+        if referrer_feedback_task.app.conf.task_always_eager:
+            raise  # run in-process (no broker): the task's own failure, not the broker's
+        logger.warning("Referrer feedback for decision %s left for the sweep: broker unreachable", decision_id)
 
 
 _TRANSFER_KINDS = {

@@ -93,12 +93,20 @@ def subject_access_is_overdue(request: SubjectAccessRequest, *, today: date | No
 
 
 def subject_access_requests_to_requeue(*, now=None) -> QuerySet[SubjectAccessRequest]:
-    """Requests a worker should have picked up by now: queued for longer than SUBJECT_ACCESS_REQUEUE_AFTER_SECONDS
-    (the broker was down), or left building by a worker that died (longer than the task's hard limit and a minute)."""
+    """Requests the every-minute sweep looks at: queued for longer than SUBJECT_ACCESS_REQUEUE_AFTER_SECONDS (the
+    broker was down, or lost the message), or building for that long. The sweep sends a building one again only once
+    its worker is gone: on PostgreSQL as soon as the worker's hold on it is (`earlyhelp.core.claims`), otherwise
+    once `building_past_hard_limit`."""
     now = now or timezone.now()
-    queued_before = now - timedelta(seconds=settings.SUBJECT_ACCESS_REQUEUE_AFTER_SECONDS)
-    started_before = now - timedelta(seconds=settings.SUBJECT_ACCESS_BUILD_HARD_LIMIT_SECONDS + 60)
+    before = now - timedelta(seconds=settings.SUBJECT_ACCESS_REQUEUE_AFTER_SECONDS)
     return SubjectAccessRequest.objects.filter(
-        Q(status=SubjectAccessRequest.Status.QUEUED, queued_at__lt=queued_before)
-        | Q(status=SubjectAccessRequest.Status.BUILDING, started_at__lt=started_before)
+        Q(status=SubjectAccessRequest.Status.QUEUED, queued_at__lt=before)
+        | Q(status=SubjectAccessRequest.Status.BUILDING, started_at__lt=before)
     ).order_by("queued_at", "id")
+
+
+def building_past_hard_limit(request: SubjectAccessRequest, *, now=None) -> bool:
+    """Whether a building request started longer ago than the task's hard time limit and a minute, so no worker can
+    still be on it."""
+    now = now or timezone.now()
+    return request.started_at < now - timedelta(seconds=settings.SUBJECT_ACCESS_BUILD_HARD_LIMIT_SECONDS + 60)

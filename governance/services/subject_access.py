@@ -2,8 +2,9 @@
 broker lost, and account for each download.
 
 The request row is the outbox: written `queued` with the officer's click, sent to the workers once it commits, and
-sent again by `subject_access_requeue` if the broker was down. A worker claims a request by moving it to `building`,
-so a second delivery of the same message does nothing."""
+sent again by `subject_access_requeue` if the broker was down. A worker claims a request by moving it to `building`
+and holds it while it builds (`earlyhelp.core.claims`): a second delivery of the same message does nothing while that
+worker lives, and takes the build over if it was killed."""
 
 import logging
 import secrets
@@ -22,9 +23,10 @@ from earlyhelp.accounts.services import notify
 from earlyhelp.audit.context import acting_as
 from earlyhelp.audit.models import AccessEvent
 from earlyhelp.audit.services import access_event_record
+from earlyhelp.core import claims
 from earlyhelp.core.states import status_move
 from governance.models import SubjectAccessRequest
-from governance.selectors.subject_access import subject_access_requests_to_requeue
+from governance.selectors.subject_access import building_past_hard_limit, subject_access_requests_to_requeue
 
 logger = logging.getLogger("earlyhelp.governance")
 
@@ -114,8 +116,10 @@ def subject_access_retry(*, user, request: SubjectAccessRequest) -> SubjectAcces
 
 
 def subject_access_requeue(*, now=None) -> int:
-    """Send again every request a worker should have picked up by now (the broker was down, or a worker died
-    mid-build). Sending twice is safe: a worker builds a request only if it can claim it."""
+    """Send again every request a worker should have picked up by now: queued too long (the broker was down), or
+    building by a worker that is gone (killed with its queue message: on PostgreSQL known at once from its lost hold,
+    elsewhere assumed after the task's hard time limit). Sending twice is safe: a worker builds a request only if it
+    can claim it, or take it over from a dead claimant."""
     count = 0
     for request_id in subject_access_requests_to_requeue(now=now).values_list("pk", flat=True):
         with transaction.atomic():
@@ -124,6 +128,10 @@ def subject_access_requeue(*, now=None) -> int:
             if request is None:
                 continue
             if request.status == Status.BUILDING:
+                if not building_past_hard_limit(request, now=now) and claims.holder_alive(
+                    claims.SUBJECT_ACCESS, request.pk
+                ):
+                    continue  # a live worker is still on it
                 _move(request, Status.QUEUED)
             request.queued_at = timezone.now()
             request.save()
@@ -135,13 +143,20 @@ def subject_access_requeue(*, now=None) -> int:
 
 
 def _claim(request_id: int) -> SubjectAccessRequest | None:
-    """Move a queued request to building, or return None if another delivery already has it (or it is done)."""
+    """Move a queued request to building; or, on PostgreSQL, take over one left building by a claimant that is dead
+    (the caller holds the request's advisory lock, so no living process is on it). Returns None for a request ready,
+    failed or gone, or (where holds are not supported) claimed by another delivery."""
     with transaction.atomic():
         request = SubjectAccessRequest.objects.select_for_update().filter(pk=request_id).first()
-        if request is None or request.status != Status.QUEUED:
+        if request is None:
             return None
         with acting_as(request.requested_by):
-            _move(request, Status.BUILDING)
+            if request.status == Status.BUILDING and claims.supported():
+                logger.warning("Subject access request %s taken over from a worker that died building it", request.uuid)
+            elif request.status == Status.QUEUED:
+                _move(request, Status.BUILDING)
+            else:
+                return None
             request.attempts += 1
             request.started_at = timezone.now()
             request.save()
@@ -149,35 +164,48 @@ def _claim(request_id: int) -> SubjectAccessRequest | None:
 
 
 def subject_access_build(*, request_id: int) -> SubjectAccessRequest | None:
-    """Build one request's pack, once. A request already claimed, ready or gone is left alone (a duplicate
-    delivery). A failure is recorded on the request with a short message and the officer is told; nothing is
-    re-raised, so the worker moves on."""
+    """Build one request's pack, exactly once however often it is delivered: the worker holds the request for the
+    whole build, so a delivery while it lives does nothing and one after it was killed takes the build over. A
+    request ready or gone is left alone. A failure is recorded on the request with a short message and the officer
+    is told; nothing is re-raised, so the worker moves on."""
     from governance.subject_access_pack import pack_build
 
-    request = _claim(request_id)
-    if request is None:
-        return None
-    try:
-        if request.person_id is None:
-            raise SubjectAccessError(GONE_MESSAGE)
-        built = pack_build(request=request)
-    except SoftTimeLimitExceeded:
-        _fail(request, TOO_LONG_MESSAGE)
-    except SubjectAccessError as refusal:
-        _fail(request, str(refusal))
-    except Exception:
-        logger.exception("Subject access request %s failed", request.uuid)
-        _fail(request, FAULT_MESSAGE)
-    else:
-        _store(request, built)
+    with claims.hold(claims.SUBJECT_ACCESS, request_id) as held:
+        if not held:
+            return None  # a duplicate delivery: a living worker has it
+        request = _claim(request_id)
+        if request is None:
+            return None
+        try:
+            if request.person_id is None:
+                raise SubjectAccessError(GONE_MESSAGE)
+            built = pack_build(request=request)
+        except SoftTimeLimitExceeded:
+            _fail(request, TOO_LONG_MESSAGE)
+        except SubjectAccessError as refusal:
+            _fail(request, str(refusal))
+        except Exception:
+            logger.exception("Subject access request %s failed", request.uuid)
+            _fail(request, FAULT_MESSAGE)
+        else:
+            _store(request, built)
     request.refresh_from_db()
     return request
 
 
+def _still_ours(request: SubjectAccessRequest) -> SubjectAccessRequest | None:
+    """The request, locked, if this build's claim still stands: building, and not swept back to the queue and
+    claimed again since (each claim counts an attempt)."""
+    current = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
+    if current.status != Status.BUILDING or current.attempts != request.attempts:
+        return None
+    return current
+
+
 def _fail(request: SubjectAccessRequest, message: str) -> None:
     with transaction.atomic(), acting_as(request.requested_by):
-        request = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != Status.BUILDING:
+        request = _still_ours(request)
+        if request is None:
             return
         _move(request, Status.FAILED)
         request.error = message[:300]
@@ -191,21 +219,30 @@ def _fail(request: SubjectAccessRequest, message: str) -> None:
 
 
 def _store(request: SubjectAccessRequest, built) -> None:
-    with transaction.atomic(), acting_as(request.requested_by):
-        request = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
-        if request.status != Status.BUILDING:
-            return  # swept back to the queue while this worker was slow: the next build stores its own
-        # A random name: nothing about the person is in the stored file's name (the download gives a readable one).
-        request.file.save(f"{secrets.token_hex(16)}.zip", ContentFile(built.content), save=False)
-        request.sha256 = built.sha256
-        _move(request, Status.READY)
-        request.completed_at = timezone.now()
-        request.save()
-        notify(
-            user=request.requested_by,
-            message=f"The subject access pack for {request.person_reference} is ready to download.",
-            url=_detail_url(request),
-        )
+    stored = None
+    try:
+        with transaction.atomic(), acting_as(request.requested_by):
+            request = _still_ours(request)
+            if request is None:
+                return  # swept back to the queue while this worker was slow: the next build stores its own
+            # A random name: nothing about the person is in the stored file's name (the download gives a readable
+            # one).
+            request.file.save(f"{secrets.token_hex(16)}.zip", ContentFile(built.content), save=False)
+            stored = request.file.name
+            request.sha256 = built.sha256
+            _move(request, Status.READY)
+            request.completed_at = timezone.now()
+            request.save()
+            notify(
+                user=request.requested_by,
+                message=f"The subject access pack for {request.person_reference} is ready to download.",
+                url=_detail_url(request),
+            )
+    except Exception:
+        # The row was rolled back: take the file with it, so no file is left that no request points to.
+        if stored is not None:
+            request.file.storage.delete(stored)
+        raise
 
 
 # --- Downloading -----------------------------------------------------------------------------------------------

@@ -27,6 +27,9 @@ from documents.services import FAULT_MESSAGE, DocumentError
 from documents.tasks import documents_delete_expired_task, documents_requeue_task
 from earlyhelp.audit.models import AccessEvent
 from earlyhelp.celery import app as celery_app
+from earlyhelp.core import claims
+from tests.claims import claimant_alive
+from tests.conftest import is_postgresql, require_service
 from tests.factories import (
     ActionFactory,
     AllocatedEpisodeFactory,
@@ -220,11 +223,30 @@ def test_document_render_while_another_delivery_is_rendering_does_nothing(
         request = services.document_request(user=cfs_worker_user, kind="plan", uuid=plan.uuid)
     DocumentRequest.objects.filter(pk=request.pk).update(status=RENDERING, attempts=1, started_at=timezone.now())
 
-    assert services.document_render(request_id=request.pk) is None
+    with claimant_alive(claims.DOCUMENT, request.pk):
+        assert services.document_render(request_id=request.pk) is None
 
     request.refresh_from_db()
     assert (request.status, request.attempts) == (RENDERING, 1)
     assert not Document.objects.exists()
+
+
+def test_document_render_takes_over_a_request_whose_worker_died_rendering_it(
+    plan, cfs_worker_user, django_capture_on_commit_callbacks
+):
+    """On PostgreSQL a claimant holds the request while it renders; a redelivery that finds nobody holding it knows
+    the claimant was killed, and renders it once (SQLite cannot tell, and leaves it to the sweep)."""
+    require_service(is_postgresql(), "a worker's hold on a request is a PostgreSQL advisory lock (set DATABASE_URL)")
+    with django_capture_on_commit_callbacks(execute=False):
+        request = services.document_request(user=cfs_worker_user, kind="plan", uuid=plan.uuid)
+    DocumentRequest.objects.filter(pk=request.pk).update(status=RENDERING, attempts=1, started_at=timezone.now())
+
+    assert services.document_render(request_id=request.pk).status == READY
+    assert services.document_render(request_id=request.pk) is None  # and once only
+
+    request.refresh_from_db()
+    assert (request.status, request.attempts) == (READY, 2)
+    assert Document.objects.filter(request=request).count() == 1
 
 
 def test_document_render_fault_is_shown_as_failed_and_a_retry_renders_it(
@@ -356,7 +378,10 @@ def test_documents_requeue_puts_back_a_request_left_rendering_by_a_lost_worker(
     hard_limit = settings.DOCUMENT_RENDER_HARD_LIMIT_SECONDS
 
     # Within the hard limit (and a minute's grace) the worker may still be busy with it.
-    with time_machine.travel(started + timedelta(seconds=hard_limit + 59), tick=False):
+    with (
+        claimant_alive(claims.DOCUMENT, request.pk),
+        time_machine.travel(started + timedelta(seconds=hard_limit + 59), tick=False),
+    ):
         assert services.documents_requeue() == 0
     request.refresh_from_db()
     assert request.status == RENDERING
@@ -380,10 +405,13 @@ def test_documents_requeue_leaves_a_team_export_alone_while_its_own_time_limit_r
     DocumentRequest.objects.filter(pk=export.pk).update(status=RENDERING, attempts=1, started_at=started)
     export_hard_limit = settings.DOCUMENT_EXPORT_SOFT_LIMIT_SECONDS + 60
 
-    with time_machine.travel(started + timedelta(seconds=settings.DOCUMENT_RENDER_HARD_LIMIT_SECONDS + 61), tick=False):
-        assert services.documents_requeue() == 0
-    with time_machine.travel(started + timedelta(seconds=export_hard_limit + 59), tick=False):
-        assert services.documents_requeue() == 0
+    with claimant_alive(claims.DOCUMENT, export.pk):
+        with time_machine.travel(
+            started + timedelta(seconds=settings.DOCUMENT_RENDER_HARD_LIMIT_SECONDS + 61), tick=False
+        ):
+            assert services.documents_requeue() == 0
+        with time_machine.travel(started + timedelta(seconds=export_hard_limit + 59), tick=False):
+            assert services.documents_requeue() == 0
     export.refresh_from_db()
     assert (export.status, export.attempts) == (RENDERING, 1)
 
@@ -391,6 +419,29 @@ def test_documents_requeue_leaves_a_team_export_alone_while_its_own_time_limit_r
         assert services.documents_requeue() == 1
     export.refresh_from_db()
     assert (export.status, export.attempts) == (READY, 2)
+
+
+def test_documents_requeue_puts_back_at_once_a_request_whose_worker_is_dead(
+    lats, lat_manager_user, cfs_worker_user, django_capture_on_commit_callbacks
+):
+    """A worker killed with its message (the whole worker, not a pool process) leaves nothing to redeliver soon. On
+    PostgreSQL its lost hold shows it is dead: the sweep sends the request again once it has been rendering for
+    DOCUMENT_REQUEUE_AFTER_SECONDS, not after a team export's half-hour limit."""
+    require_service(is_postgresql(), "a worker's hold on a request is a PostgreSQL advisory lock (set DATABASE_URL)")
+    make_plan(FamilyFactory(local_area_team=lats["tang-hall"]), cfs_worker_user)
+    with django_capture_on_commit_callbacks(execute=False):
+        export = services.team_plans_request(user=lat_manager_user, team=lats["tang-hall"])
+    started = timezone.now()
+    DocumentRequest.objects.filter(pk=export.pk).update(status=RENDERING, attempts=1, started_at=started)
+    after = settings.DOCUMENT_REQUEUE_AFTER_SECONDS
+
+    with time_machine.travel(started + timedelta(seconds=after - 1), tick=False):
+        assert services.documents_requeue() == 0
+    with time_machine.travel(started + timedelta(seconds=after + 1), tick=False):
+        assert services.documents_requeue() == 1
+    export.refresh_from_db()
+    assert (export.status, export.attempts) == (READY, 2)
+    assert Document.objects.filter(request=export).count() == 1
 
 
 def test_documents_requeue_leaves_alone_a_request_a_worker_claimed_after_it_was_listed(

@@ -24,11 +24,13 @@ from documents.models import Document, DocumentRequest
 from earlyhelp.accounts.models import Notification
 from earlyhelp.audit.models import AccessEvent
 from earlyhelp.audit.services import access_event_record
+from earlyhelp.core import claims
 from governance.models import SubjectAccessRequest
 from governance.services import subject_access as services
 from governance.subject_access_pack import pack_collect, pack_report_html
 from governance.tasks import subject_access_build_task, subject_access_requeue_task
 from referrals.models import Contact, ContactChild
+from tests.claims import claimant_alive
 from tests.documents.test_services import broker_unreachable, pdf_text
 from tests.factories import (
     ActionFactory,
@@ -515,7 +517,8 @@ def test_subject_access_build_while_another_delivery_is_building_does_nothing(
         )
     SubjectAccessRequest.objects.filter(pk=request.pk).update(status=BUILDING, attempts=1, started_at=timezone.now())
 
-    assert services.subject_access_build(request_id=request.pk) is None
+    with claimant_alive(claims.SUBJECT_ACCESS, request.pk):
+        assert services.subject_access_build(request_id=request.pk) is None
     request.refresh_from_db()
     assert (request.status, request.attempts, request.file.name) == (BUILDING, 1, "")
 
@@ -595,8 +598,11 @@ def test_subject_access_requeue_puts_back_a_request_left_building_by_a_lost_work
     started = timezone.now()
     SubjectAccessRequest.objects.filter(pk=request.pk).update(status=BUILDING, attempts=1, started_at=started)
 
-    with time_machine.travel(started + timedelta(minutes=5), tick=False):
-        assert services.subject_access_requeue() == 0  # a worker may still be on it
+    with (
+        claimant_alive(claims.SUBJECT_ACCESS, request.pk),
+        time_machine.travel(started + timedelta(minutes=5), tick=False),
+    ):
+        assert services.subject_access_requeue() == 0  # a worker is still on it
     with time_machine.travel(started + timedelta(hours=1), tick=False):
         assert services.subject_access_requeue() == 1
 
