@@ -14,6 +14,7 @@ from cases.selectors import family_get, family_people_visible
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 
 
 def _posted(request: HttpRequest):
@@ -23,6 +24,7 @@ def _posted(request: HttpRequest):
 @login_required
 @permission_required(perms.START_ASSESSMENT, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def assessment_start(request: HttpRequest, uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
     form = StartForm(_posted(request), people=family_people_visible(user=request.user, family=family))
@@ -125,6 +127,7 @@ def _section_save(request: HttpRequest, assessment, section, form, complete: boo
 @login_required
 @permission_required(perms.EDIT_ASSESSMENT, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def needs(request: HttpRequest, uuid) -> HttpResponse:
     """List the identified needs, add one, or mark the section completed."""
     assessment = selectors.assessment_get(user=request.user, uuid=uuid)

@@ -197,7 +197,7 @@ class OverrideForm(forms.Form):
             Field.checkboxes("subjects", legend_size=Size.SMALL, small=True),
             Field.select("approver"),
             Field("review_on", context={"legend_size": Size.SMALL}),
-            Submit("submit", "Record the override"),
+            Submit("submit", "Record the override", data_module="govuk-button", data_prevent_double_click="true"),
         )
 
     def clean_review_on(self):
@@ -220,4 +220,7 @@ class ShareForm(forms.Form):
         self.fields["practitioner"].queryset = practitioners
         self.fields["practitioner"].label_from_instance = lambda u: f"{u.full_name}, {u.job_title} ({u.agency})"
         self.helper = FormHelper()
-        self.helper.layout = Layout(Field.select("practitioner"), Submit("submit", "Share"))
+        self.helper.layout = Layout(
+            Field.select("practitioner"),
+            Submit("submit", "Share", data_module="govuk-button", data_prevent_double_click="true"),
+        )

@@ -15,11 +15,13 @@ from earlyhelp.accounts.models import User
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 
 
 @login_required
 @permission_required(perms.TAKE_CONSENT, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def consent_new(request: HttpRequest, uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
     notice = selectors.privacy_notice_current()
@@ -92,6 +94,7 @@ def consent_withdraw(request: HttpRequest, uuid, consent_uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.DISPENSE_CONSENT, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def consent_override(request: HttpRequest, uuid) -> HttpResponse:
     family = family_get(user=request.user, uuid=uuid)
     approvers = (
@@ -137,6 +140,7 @@ def disclosure_list(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.SHARE_FAMILY, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def family_share(request: HttpRequest, uuid) -> HttpResponse:
     """Give a practitioner from another agency sight of the family, if consent covers their agency."""
     family = family_get(user=request.user, uuid=uuid)

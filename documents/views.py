@@ -17,6 +17,7 @@ from documents.services import DocumentError
 from earlyhelp.accounts.otp import reauthentication_required
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
+from earlyhelp.core.submit_once import submit_once
 
 DOCUMENTS_PER_PAGE = 20
 # How often the request page reloads itself while the document is being made (seconds).
@@ -26,6 +27,7 @@ REFRESH_SECONDS = 3
 @login_required
 @permission_required(perms.REQUEST_DOCUMENT, raise_exception=True)
 @require_POST
+@submit_once
 def document_new(request: HttpRequest, uuid, kind: str) -> HttpResponse:
     """Ask for a PDF of one record (the button on the record's page)."""
     try:
@@ -110,6 +112,7 @@ def retry(request: HttpRequest, uuid) -> HttpResponse:
 @permission_required(perms.EXPORT_TEAM_PLANS, raise_exception=True)
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
+@submit_once
 def team_plans(request: HttpRequest, uuid) -> HttpResponse:
     """A manager's export of every open plan of their Local Area Team as one ZIP, and their earlier exports."""
     team = selectors.team_get_managed(user=request.user, uuid=uuid)

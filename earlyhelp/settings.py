@@ -323,6 +323,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.retention_reviews_build_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Form tokens (earlyhelp.core.submit_once) matter for seconds: kept a week, then forgotten.
+    "purge-form-submissions-daily": {
+        "task": "earlyhelp.core.tasks.form_submissions_purge_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # Security headers on every response (tests/security/test_headers.py walks every URL for them). Production adds

@@ -18,6 +18,7 @@ from consent.services import ConsentError
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 from earlyhelp.core.working_time import hours_left_label, working_hours_between
 from locality.models import LocalAreaTeam
 from locality.selectors import services_active
@@ -66,6 +67,7 @@ def _referral_initial(*, user, family, assessments) -> dict:
 @login_required
 @permission_required(perms.REFER, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def refer(request: HttpRequest, uuid) -> HttpResponse:
     """A practitioner refers a family they work with to the MASH."""
     family = family_get(user=request.user, uuid=uuid)
@@ -179,6 +181,7 @@ def _record(request: HttpRequest, form: ContactForm, record) -> HttpResponse | N
 @login_required
 @permission_required(perms.TRIAGE_CONTACT, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def contact_new(request: HttpRequest, uuid) -> HttpResponse:
     """The MASH records a contact about a family that already has a record."""
     family = selectors.family_for_contact(user=request.user, uuid=uuid)
@@ -200,6 +203,7 @@ def contact_new(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.TRIAGE_CONTACT, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def contact_new_family(request: HttpRequest) -> HttpResponse:
     """The MASH records a contact about children with no record yet (checked first with the find page)."""
     form = ContactForm(_posted(request), mash=True, new_family=True)
@@ -435,6 +439,7 @@ def transfer_reference(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.FLAG_CONCERN, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def concern_flag_add(request: HttpRequest, uuid) -> HttpResponse:
     """Any practitioner flags a concern about a child for their agency: no narrative, no consent needed."""
     person = person_get(user=request.user, uuid=uuid)

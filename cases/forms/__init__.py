@@ -109,7 +109,7 @@ class FamilyForm(forms.ModelForm):
                 legend_size=Size.MEDIUM,
             ),
             Field.select("local_area_team"),
-            Submit("submit", "Save family"),
+            Submit("submit", "Save family", data_module="govuk-button", data_prevent_double_click="true"),
         )
 
     def clean_postcode(self) -> str:
@@ -324,7 +324,7 @@ class RelationshipForm(forms.Form):
             Field.select("person"),
             Field.select("kind"),
             Field.select("relative"),
-            Submit("submit", "Save relationship"),
+            Submit("submit", "Save relationship", data_module="govuk-button", data_prevent_double_click="true"),
         )
 
     def clean(self):
@@ -373,7 +373,7 @@ class InvolvementForm(forms.ModelForm):
             Field.text("contact_details"),
             Field("started_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field("ended_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
-            Submit("submit", "Save involvement"),
+            Submit("submit", "Save involvement", data_module="govuk-button", data_prevent_double_click="true"),
         )
 
     def _post_clean(self) -> None:

@@ -29,6 +29,7 @@ from earlyhelp.audit.selectors import history_page
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 from governance.selectors import break_glass as break_glass_selectors
 
 PER_PAGE = 25
@@ -104,6 +105,7 @@ def family_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(perms.ADD_FAMILY, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def family_create(request: HttpRequest) -> HttpResponse:
     form = FamilyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -152,6 +154,7 @@ def family_edit(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.ADD_FAMILY_MEMBER, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def family_member_add(request: HttpRequest, uuid) -> HttpResponse:
     """Add a person: an existing record chosen from the duplicate check, or a new one."""
     family = selectors.family_get(user=request.user, uuid=uuid)
@@ -218,6 +221,7 @@ def family_member_edit(request: HttpRequest, uuid, member_uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.ADD_RELATIONSHIP, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def relationship_add(request: HttpRequest, uuid) -> HttpResponse:
     family = selectors.family_get(user=request.user, uuid=uuid)
     people = selectors.people_visible_to(request.user).filter(memberships__family=family)
@@ -236,6 +240,7 @@ def relationship_add(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.ADD_INVOLVEMENT, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def involvement_add(request: HttpRequest, uuid) -> HttpResponse:
     family = selectors.family_get(user=request.user, uuid=uuid)
     people = selectors.people_visible_to(request.user).filter(memberships__family=family)

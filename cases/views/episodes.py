@@ -29,6 +29,7 @@ from cases.services import transfer_reference_record
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 
 
 def _posted(request: HttpRequest):
@@ -87,6 +88,7 @@ def episode_detail(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.START_EPISODE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def episode_start(request: HttpRequest, uuid) -> HttpResponse:
     """Start early help without the MASH: lead it as a partner, or ask the Local Area Team for targeted help."""
     family = family_get(user=request.user, uuid=uuid)
@@ -113,6 +115,7 @@ def episode_start(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.REQUEST_CLOSURE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def closure_request(request: HttpRequest, uuid) -> HttpResponse:
     episode = selectors.episode_get(user=request.user, uuid=uuid)
     meetings = selectors.closure_meetings(episode=episode)
@@ -189,6 +192,7 @@ def episode_reopen(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.STEP_UP, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def step_up(request: HttpRequest, uuid) -> HttpResponse:
     episode = selectors.episode_get(user=request.user, uuid=uuid)
 
@@ -236,6 +240,7 @@ def step_up_reference(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.STEP_DOWN, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def step_down(request: HttpRequest, uuid) -> HttpResponse:
     """A Local Area Team manager records a family stepped down from children's social care into early help."""
     family = family_get(user=request.user, uuid=uuid)

@@ -25,6 +25,7 @@ from cases.services.episodes import EpisodeError
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 
 PER_PAGE = 25
 REFUSALS = (EpisodeError, services.InterventionError)
@@ -63,6 +64,7 @@ def _save(request: HttpRequest, form, save, success: str):
 @login_required
 @permission_required(perms.WORK_INTERVENTION, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def intervention_new(request: HttpRequest, uuid) -> HttpResponse:
     """Start targeted Child and Family Support for a family in an allocated episode."""
     episode = episode_get(user=request.user, uuid=uuid)
@@ -109,6 +111,7 @@ def intervention_detail(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.WORK_INTERVENTION, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def session_add(request: HttpRequest, uuid) -> HttpResponse:
     intervention = selectors.intervention_get(user=request.user, uuid=uuid)
     people = selectors.session_people(user=request.user, family=intervention.family)
@@ -131,6 +134,7 @@ def session_add(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.WORK_INTERVENTION, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def extension_request(request: HttpRequest, uuid) -> HttpResponse:
     intervention = selectors.intervention_get(user=request.user, uuid=uuid)
     form = ExtensionRequestForm(_posted(request))

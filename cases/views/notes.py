@@ -22,6 +22,7 @@ from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
 from earlyhelp.core.locking import StaleEdit
+from earlyhelp.core.submit_once import submit_once
 
 
 def _posted(request: HttpRequest):
@@ -52,6 +53,7 @@ def note_list(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.ADD_CASE_NOTE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def note_add(request: HttpRequest, uuid) -> HttpResponse:
     """Write a case note: it joins the family's open episode, or the family alone when it has none."""
     family = family_get(user=request.user, uuid=uuid)
@@ -108,6 +110,7 @@ def _refused(note: CaseNote, user) -> str:
 @login_required
 @permission_required(perms.ADD_CASE_NOTE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def note_edit(request: HttpRequest, uuid) -> HttpResponse:
     """The author changes their note within a day. A stale copy is refused, and what they typed is shown back."""
     note = note_get(user=request.user, uuid=uuid)
@@ -143,6 +146,7 @@ def note_edit(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.ADD_CASE_NOTE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def note_amend(request: HttpRequest, uuid) -> HttpResponse:
     """Add an amendment beside a locked note: a correction or addition, with the reason for it."""
     note = note_get(user=request.user, uuid=uuid)

@@ -23,6 +23,7 @@ from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
 from earlyhelp.core.locking import StaleEdit
+from earlyhelp.core.submit_once import submit_once
 
 PER_PAGE = 25
 
@@ -98,6 +99,7 @@ def _form_page(
 @login_required
 @permission_required(perms.EDIT_PLAN, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def plan_new(request: HttpRequest, uuid) -> HttpResponse:
     """Start the plan: the first version from the assessment's needs, a later one copied from the agreed plan."""
     episode = episode_get(user=request.user, uuid=uuid)
@@ -159,6 +161,7 @@ def plan_detail(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.EDIT_PLAN, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def plan_edit(request: HttpRequest, uuid) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, uuid=uuid)
 
@@ -217,6 +220,7 @@ def _goal_form(user, plan: FamilyPlan, data=None, goal: Goal | None = None, **kw
 @login_required
 @permission_required(perms.EDIT_PLAN, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def goal_add(request: HttpRequest, uuid) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, uuid=uuid)
     return _form_page(
@@ -237,6 +241,7 @@ def _goal_initial(goal: Goal) -> dict:
 @login_required
 @permission_required(perms.EDIT_PLAN, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def goal_edit(request: HttpRequest, uuid) -> HttpResponse:
     goal = selectors.goal_get(user=request.user, uuid=uuid)
     plan = goal.plan
@@ -260,6 +265,7 @@ def goal_edit(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.EDIT_PLAN, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def goal_score(request: HttpRequest, uuid) -> HttpResponse:
     """Scale a goal 0 to 10: a new point in its history, and its latest score."""
     goal = selectors.goal_get(user=request.user, uuid=uuid)
@@ -296,6 +302,7 @@ def _action_form(
 @login_required
 @permission_required(perms.EDIT_PLAN, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def action_add(request: HttpRequest, uuid) -> HttpResponse:
     plan = selectors.plan_get(user=request.user, uuid=uuid)
     form = _action_form(request, plan, data=_posted(request))
@@ -319,6 +326,7 @@ def action_add(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.EDIT_PLAN, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def action_edit(request: HttpRequest, uuid) -> HttpResponse:
     action = selectors.action_get(user=request.user, uuid=uuid)
     plan = action.plan

@@ -22,6 +22,7 @@ from earlyhelp.accounts.otp import reauthentication_required
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 from reporting.exports import table_response
 
 PER_PAGE = 25
@@ -65,6 +66,7 @@ def sf_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(perms.REGISTER_SUPPORTING_FAMILIES, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def sf_register(request: HttpRequest, uuid) -> HttpResponse:
     """The family's Supporting Families page: register it; a family already registered is taken to its registration,
     whose details (lead practitioner, assessment and plan) change here only when asked for with ?change=1."""
@@ -148,6 +150,7 @@ def sf_detail(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.REGISTER_SUPPORTING_FAMILIES, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def sf_need_add(request: HttpRequest, uuid) -> HttpResponse:
     registration = selectors.registration_get(user=request.user, uuid=uuid)
     taken = set(registration.needs.values_list("headline", flat=True))

@@ -18,6 +18,7 @@ from cases.services.episodes import EpisodeError
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 
 # Where a meeting's decision leads next: a page of the plans or episodes area, linked once that page exists.
 NEXT_STEP = {
@@ -70,6 +71,7 @@ def taf(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.MANAGE_TAF, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def taf_invite(request: HttpRequest, uuid) -> HttpResponse:
     """Invite a practitioner into the team, within the family's consent to share."""
     episode = episode_get(user=request.user, uuid=uuid)
@@ -107,6 +109,7 @@ def taf_member_remove(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.RECORD_MEETING, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def meeting_new(request: HttpRequest, uuid) -> HttpResponse:
     """Plan a meeting; the due date defaults to when the rules say it is due."""
     episode = episode_get(user=request.user, uuid=uuid)

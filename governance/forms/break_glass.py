@@ -34,7 +34,13 @@ class BreakGlassRequestForm(CodeConfirmedForm):
         self.helper.layout = Layout(
             Field.textarea("reason", label_size=Size.SMALL),
             Field.text("code", field_width=5, label_size=Size.SMALL),
-            Submit("submit", "Request access", css_class="govuk-button--warning"),
+            Submit(
+                "submit",
+                "Request access",
+                css_class="govuk-button--warning",
+                data_module="govuk-button",
+                data_prevent_double_click="true",
+            ),
         )
 
     def clean_reason(self) -> str:

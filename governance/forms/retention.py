@@ -67,7 +67,7 @@ class LegalHoldForm(forms.Form):
         self.helper.layout = Layout(
             Field.textarea("reason", label_size=Size.SMALL),
             Field("review_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
-            Submit("submit", "Place a legal hold"),
+            Submit("submit", "Place a legal hold", data_module="govuk-button", data_prevent_double_click="true"),
         )
 
     def clean_review_on(self):

@@ -16,6 +16,7 @@ from earlyhelp.accounts.otp import reauthentication_required, session_verified_m
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 from governance.forms.break_glass import BreakGlassReportFilterForm, BreakGlassRequestForm
 from governance.selectors import break_glass as selectors
 from governance.services import break_glass as services
@@ -27,6 +28,7 @@ PER_PAGE = 25
 @login_required
 @permission_required(perms.BREAK_GLASS, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def break_glass_request(request: HttpRequest, uuid) -> HttpResponse:
     """Ask for access to a family outside one's scope. The page says nothing about the family: not its name, not
     its reference. A family the user sees already goes straight to its page."""

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 from governance.forms.restrictions import (
     AllowForm,
     DisallowForm,
@@ -105,6 +106,7 @@ def _restrict(request: HttpRequest, *, family=None, person=None) -> HttpResponse
 @login_required
 @permission_required(perms.RESTRICT_RECORDS, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def restriction_new_family(request: HttpRequest, uuid) -> HttpResponse:
     return _restrict(request, family=selectors.family_to_restrict(user=request.user, uuid=uuid))
 
@@ -112,6 +114,7 @@ def restriction_new_family(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.RESTRICT_RECORDS, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def restriction_new_person(request: HttpRequest, uuid) -> HttpResponse:
     return _restrict(request, person=selectors.person_to_restrict(user=request.user, uuid=uuid))
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 from governance.forms.retention import DisposeForm, LegalHoldForm, RetentionQueueFilterForm
 from governance.selectors import retention as selectors
 from governance.services import retention as services
@@ -109,6 +110,7 @@ def retention_dispose(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @permission_required(perms.REVIEW_RETENTION, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def retention_hold(request: HttpRequest, uuid) -> HttpResponse:
     """Place a legal hold on the family's records, with a reason and a date to look at it again."""
     review = selectors.retention_review_get(uuid=uuid)

@@ -19,6 +19,7 @@ from earlyhelp.accounts.otp import reauthentication_required
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 from governance.forms.subject_access import SubjectAccessRequestForm, SubjectSearchForm
 from governance.models import SubjectAccessRequest
 from governance.selectors import subject_access as selectors
@@ -63,6 +64,7 @@ def subject_access_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(perms.SUBJECT_ACCESS, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def subject_access_person(request: HttpRequest, uuid) -> HttpResponse:
     """The person chosen: when the request was received and how identity was checked, then the pack is queued."""
     person = selectors.subject_get(uuid=uuid)

@@ -17,6 +17,7 @@ from cases.selectors.episodes import manages_team
 from earlyhelp.audit.services import access_event_record
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 from reporting import audits
 from reporting.forms.audits import CaseAuditFilterForm, CaseAuditForm, CaseAuditKindForm
 from reporting.models import CaseAudit
@@ -57,6 +58,7 @@ def my_audits(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(perms.RECORD_CASE_AUDIT, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def case_audit_new(request: HttpRequest, uuid) -> HttpResponse:
     """Audit a family's work: first what kind of work, then whose, which records, the checklist and the grade."""
     family = family_get(user=request.user, uuid=uuid)

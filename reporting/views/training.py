@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from earlyhelp.core import perms
 from earlyhelp.core.forms import errors_from_validation
+from earlyhelp.core.submit_once import submit_once
 from reporting import training
 from reporting.forms.training import TrainingFilterForm, TrainingImportForm, TrainingRecordForm
 
@@ -47,6 +48,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(perms.RECORD_TRAINING, raise_exception=True)
 @require_http_methods(["GET", "POST"])
+@submit_once
 def training_new(request: HttpRequest) -> HttpResponse:
     form = TrainingRecordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
