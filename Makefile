@@ -76,9 +76,23 @@ load: install ## Load test: 100 signed-in users read, search and write for 5 min
 	@if [ "$${DJANGO_ENV:-}" = production ]; then echo "make load refuses to run with DJANGO_ENV=production" >&2; exit 1; fi
 	$(BIN)/python -m tests.load.run $(LOAD_ARGS)
 
+.PHONY: soak
+soak: install ## Soak: 30 users for 10 minutes against gunicorn and a Celery worker; memory and connections stay flat
+	@if [ "$${DJANGO_ENV:-}" = production ]; then echo "make soak refuses to run with DJANGO_ENV=production" >&2; exit 1; fi
+	$(BIN)/python -m tests.load.soak $(SOAK_ARGS)
+
 .PHONY: worker
 worker: install ## Run a Celery worker (needs REDIS_URL)
 	$(BIN)/celery -A earlyhelp worker --loglevel=INFO --concurrency=2
+
+.PHONY: backup
+backup: $(STAMPS)/python ## Back up the PostgreSQL database (pg_dump) and media into backups/<UTC time>/ (BACKUP_DIR)
+	$(BIN)/python scripts/backup.py backup
+
+.PHONY: restore
+restore: $(STAMPS)/python ## Restore BACKUP=backups/<time> into RESTORE_DATABASE_URL (or DATABASE_URL) and check it
+	@if [ -z "$(BACKUP)" ]; then echo "Name the backup: make restore BACKUP=backups/20260101T020000Z" >&2; exit 2; fi
+	$(BIN)/python scripts/backup.py restore "$(BACKUP)" $(RESTORE_ARGS)
 
 .PHONY: constraints
 constraints: install ## Re-pin every installed Python package into constraints.txt

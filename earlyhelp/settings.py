@@ -38,6 +38,9 @@ DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-never-use-in-production
 ENVIRONMENT = os.environ.get("DJANGO_ENV", "local")
 PRODUCTION = ENVIRONMENT == "production"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+# Earlier keys, comma-separated, still accepted when checking what was signed with them (session data, messages):
+# rotating DJANGO_SECRET_KEY with the old key here signs no one out. Drop it once sessions have ended (12 hours).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", "")
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -47,6 +50,8 @@ if PRODUCTION:
         raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
     if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY to a long random value in production.")
+    if any(key == DEVELOPMENT_SECRET_KEY or len(key) < 50 for key in SECRET_KEY_FALLBACKS):
+        raise ImproperlyConfigured("Each of DJANGO_SECRET_KEY_FALLBACKS must be a long random value in production.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -171,6 +176,12 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Cache: each process's own memory, on purpose, so no page depends on Redis. Nothing another web or worker container
+# must see is kept in it: sessions, the sign-in lockout (django-axes' default database handler) and two-factor
+# throttling are in the database. Only code lists are cached, and another process sees a change to one within
+# CODE_LIST_SECONDS (earlyhelp/core/code_lists.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "earlyhelp"}}
 
 # Lockout by username after 10 failures in 30 minutes, whether or not the user exists.
 AXES_FAILURE_LIMIT = 10
