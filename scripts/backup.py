@@ -2,7 +2,7 @@
 """Back up and restore Early Help: the PostgreSQL database and the uploaded files (MEDIA_ROOT).
 
     python scripts/backup.py backup                  # make backup
-    python scripts/backup.py restore BACKUP [--replace]   # make restore BACKUP=backups/20260101T020000Z
+    python scripts/backup.py restore BACKUP [--replace[=NAME]]  # make restore BACKUP=backups/20260101T020000Z
 
 `backup` writes BACKUP_DIR/<UTC time>/ (BACKUP_DIR defaults to backups/ in the project):
 - database.dump: pg_dump's custom format, without owners or privileges, so another role can restore it;
@@ -13,12 +13,18 @@ The row counts and the chain head are read in the same snapshot pg_dump dumps, s
 even while the service is in use. The directory is readable by its owner only (0700, files 0600): it holds
 personal data.
 
-`restore` checks the files against the manifest's checksums, then restores into RESTORE_DATABASE_URL (default
-DATABASE_URL) and MEDIA_ROOT. It refuses, changing nothing, a database that already has tables or a file that
-already exists, unless --replace is given: then the database is dropped and created again (no one may be connected
-to it: stop the web, worker and beat processes first) and existing files are overwritten. A database that does not
-exist is created. Then it checks the restored database: `manage.py migrate --check`, every table's row count and
-the chain head against the manifest, and `manage.py verify_audit_chain`.
+`restore` checks the files against the manifest's checksums and that this pg_restore can read the dump, then
+restores into RESTORE_DATABASE_URL (DATABASE_URL when it is unset or empty; the target is printed) and MEDIA_ROOT.
+A database that does not exist is created; an empty one is restored into directly. It refuses, changing nothing, a
+database that already has tables or a file that already exists, unless --replace is given: then the backup is
+restored into a new database `<name>_restoring` (dropped first if an earlier attempt left it), checked there, and
+only then swapped in: the old database is renamed `<name>_before_<UTC time>` and kept (drop it once satisfied), and
+`<name>_restoring` takes its name. No one may be connected to either (stop the web, worker and beat processes
+first). Replacing the database DATABASE_URL names (the live service's) must be confirmed by name:
+--replace=<database name>. The checks: `manage.py migrate --check`, every table's row count and the chain head
+against the manifest, and `manage.py verify_audit_chain`. If the restore or a check fails, the database there
+before is untouched, `<name>_restoring` is left to inspect, and no files are written. Files are written, existing
+ones overwritten with --replace, only once the database has passed its checks.
 
 Exit status: 0 done (and, for restore, every check passed); 1 a check failed or a tool failed; 2 refused before
 anything was changed (bad arguments, SQLite, a damaged backup, a database or files in the way).
@@ -31,6 +37,7 @@ stop the app and copy db.sqlite3 and the media folder instead.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -42,12 +49,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_FORMAT = 1
 DUMP, MEDIA, MANIFEST = "database.dump", "media.tar.gz", "manifest.json"
 CHAIN_HEAD_TABLE = "audit_accesschainhead"
 REFUSED, FAILED = 2, 1
+NAME_BYTES = 63  # PostgreSQL's longest database name
 
 
 class Refused(Exception):
@@ -132,9 +141,10 @@ class Database:
 
 
 def run(command: list[str], *, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run a program (never through a shell), its output captured."""
+    """Run a program (never through a shell), its output captured (pg_restore may echo a damaged dump's bytes,
+    so undecodable ones are replaced)."""
     return subprocess.run(  # noqa: S603  # nosec B603  # argument lists built here from fixed names, no shell
-        command, env=env, cwd=ROOT, capture_output=True, text=True, check=False
+        command, env=env, cwd=ROOT, capture_output=True, text=True, errors="replace", check=False
     )
 
 
@@ -332,25 +342,9 @@ def manifest_checked(source: Path) -> dict:
     return manifest
 
 
-def database_state(database: Database) -> int | None:
-    """How many tables the database has, or None if it does not exist."""
-    import psycopg2
-
-    try:
-        connection = database.connect()
-    except psycopg2.OperationalError as error:
-        if "does not exist" in str(error):
-            return None
-        raise Refused(f"cannot connect to {database.describe()}: {str(error).strip()}") from None
-    try:
-        with connection.cursor() as cursor:
-            return len(table_names(cursor))
-    finally:
-        connection.close()
-
-
 def maintenance(database: Database):
-    """A connection to the server's `postgres` database (or `template1`) to create and drop databases."""
+    """A connection to the server's `postgres` database (or `template1`), to look up, create, rename and drop
+    databases."""
     import psycopg2
 
     for name in ("postgres", "template1"):
@@ -361,39 +355,87 @@ def maintenance(database: Database):
             continue
         connection.autocommit = True
         return connection
-    raise Failed(f"cannot connect to the server to create {database.name}: {str(last).strip()}")
+    raise Failed(f"cannot connect to the server of {database.describe()}: {str(last).strip()}")
 
 
-def sessions_refused(database: Database) -> None:
-    """Refuse to drop a database someone is connected to (the app would write to it mid-restore)."""
+def database_exists(database: Database, name: str | None = None) -> bool:
     connection = maintenance(database)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [database.name])
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name or database.name])
+            return cursor.fetchone() is not None
+    finally:
+        connection.close()
+
+
+def database_state(database: Database) -> int | None:
+    """How many tables the database has, or None if it does not exist."""
+    import psycopg2
+
+    try:
+        if not database_exists(database):
+            return None
+        connection = database.connect()
+    except (Failed, psycopg2.Error) as error:
+        raise Refused(f"cannot connect to {database.describe()}: {str(error).strip()}") from None
+    try:
+        with connection.cursor() as cursor:
+            return len(table_names(cursor))
+    finally:
+        connection.close()
+
+
+def sessions_refused(database: Database, name: str | None = None) -> None:
+    """Refuse to replace or rename a database someone is connected to (the app would write to it mid-restore)."""
+    name = name or database.name
+    connection = maintenance(database)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name]
+            )
             sessions = cursor.fetchone()[0]
     finally:
         connection.close()
     if sessions:
         raise Refused(
-            f"{sessions} session(s) are connected to {database.name}: stop the web, worker and beat processes "
+            f"{sessions} session(s) are connected to {name}: stop the web, worker and beat processes "
             "(docker compose stop web worker beat) and run the restore again"
         )
 
 
-def database_create(database: Database, *, drop: bool) -> None:
+def server_sql(database: Database, statement, what: str) -> None:
+    """Run one statement (CREATE, DROP or ALTER DATABASE) on the server's maintenance connection."""
     import psycopg2
-    from psycopg2 import sql
 
     connection = maintenance(database)
     try:
         with connection.cursor() as cursor:
-            if drop:
-                cursor.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(database.name)))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database.name)))
+            cursor.execute(statement)
     except psycopg2.Error as error:
-        raise Failed(f"could not {'replace' if drop else 'create'} {database.name}: {str(error).strip()}") from None
+        raise Failed(f"could not {what}: {str(error).strip()}") from None
     finally:
         connection.close()
+
+
+def database_create(database: Database, name: str | None = None) -> None:
+    from psycopg2 import sql
+
+    name = name or database.name
+    server_sql(database, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)), f"create {name}")
+
+
+def database_drop(database: Database, name: str) -> None:
+    from psycopg2 import sql
+
+    server_sql(database, sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)), f"drop {name}")
+
+
+def database_rename(database: Database, old: str, new: str) -> None:
+    from psycopg2 import sql
+
+    statement = sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(old), sql.Identifier(new))
+    server_sql(database, statement, f"rename {old} to {new}")
 
 
 def media_members(source: Path) -> list[tarfile.TarInfo]:
@@ -484,25 +526,88 @@ def restore_checks(database: Database, database_url: str, manifest: dict) -> lis
     return problems
 
 
+def url_naming(url: str, name: str) -> str:
+    """The same address with another database name."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + quote(name, safe="")))
+
+
+def without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    userinfo, _, hostinfo = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{userinfo.partition(':')[0]}:***@{hostinfo}"))
+
+
+def same_database(one: Database, other: Database) -> bool:
+    """Whether two addresses may name the same database. Hosts are not compared (one server answers to localhost,
+    its addresses and its service name): a false match only asks the operator to confirm by name."""
+    return one.name == other.name and (one.port or "5432") == (other.port or "5432")
+
+
+def restore_target(settings) -> tuple[Database, str, bool]:
+    """The database to restore into, its address, and whether it is the one DATABASE_URL names (the live one)."""
+    restore_url = os.environ.get("RESTORE_DATABASE_URL", "").strip()
+    if restore_url:
+        variable = "RESTORE_DATABASE_URL"
+    elif "RESTORE_DATABASE_URL" in os.environ:
+        variable = "DATABASE_URL, as RESTORE_DATABASE_URL is empty"
+    else:
+        variable = "DATABASE_URL, as RESTORE_DATABASE_URL is not set"
+    database_url = restore_url or settings.DATABASE_URL
+    print(f"Target: {without_password(database_url)} ({variable})")
+    database = Database.from_url(database_url, "RESTORE_DATABASE_URL" if restore_url else "DATABASE_URL")
+    if not restore_url:
+        return database, database_url, True
+    try:
+        live = Database.from_url(settings.DATABASE_URL, "DATABASE_URL")
+    except Refused:  # DATABASE_URL is SQLite or unset: the target cannot be the live PostgreSQL database
+        return database, database_url, False
+    return database, database_url, same_database(database, live)
+
+
 def restore(args) -> int:
     settings = django_settings()
     source = Path(args.backup)
     manifest = manifest_checked(source)
-    database_url = os.environ.get("RESTORE_DATABASE_URL") or settings.DATABASE_URL
-    database = Database.from_url(
-        database_url, "RESTORE_DATABASE_URL" if "RESTORE_DATABASE_URL" in os.environ else "DATABASE_URL"
-    )
+    database, database_url, live = restore_target(settings)
     pg_restore = tool("pg_restore")
     media_root = Path(settings.MEDIA_ROOT)
 
     # Everything that could refuse is checked before anything is changed.
+    listed = run([pg_restore, "--list", str(source / DUMP)])
+    if listed.returncode != 0:
+        raise Refused(
+            f"{run([pg_restore, '--version']).stdout.strip()} cannot read {source / DUMP} "
+            f"({listed.stderr.strip()}): the dump was made by {manifest.get('pg_dump', 'an unknown pg_dump')}; "
+            "this pg_restore must be of that version or newer. Nothing was restored."
+        )
+    if isinstance(args.replace, str) and args.replace != database.name:
+        raise Refused(f"--replace={args.replace} does not name the target database, {database.name}")
     tables = database_state(database)
     if tables and not args.replace:
         raise Refused(
             f"{database.describe()} already has {tables} table{'s' if tables != 1 else ''}: restore into an empty or "
-            "new database (RESTORE_DATABASE_URL), or give --replace to drop it and restore the backup in its place"
+            f"new database (RESTORE_DATABASE_URL), or give --replace{'=' + database.name if live else ''} to restore "
+            "the backup in its place (the database there now is kept under another name)"
         )
-    if tables:
+    if tables and live and args.replace is True:
+        raise Refused(
+            f"{database.describe()} is the database DATABASE_URL names, the live service's: to replace it, confirm "
+            f"by its name: --replace={database.name}"
+        )
+    swap = bool(tables)  # restore beside it, check, then swap names: the live database is never dropped
+    restoring = kept = ""
+    if swap:
+        restoring = f"{database.name}_restoring"
+        kept = f"{database.name}_before_{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+        if len(kept.encode()) > NAME_BYTES:
+            raise Refused(
+                f"the name {database.name} is too long to keep the database beside the restore ({kept} would pass "
+                f"PostgreSQL's {NAME_BYTES} bytes): restore into a new database with a shorter name "
+                "(RESTORE_DATABASE_URL) and point DATABASE_URL at it"
+            )
         sessions_refused(database)
     members = media_members(source)
     in_the_way = [member.name for member in members if (media_root / member.name).exists()]
@@ -513,8 +618,19 @@ def restore(args) -> int:
         )
 
     print(f"Restoring {source} (made {manifest['created_at']} from {manifest['database']}) into {database.describe()}")
-    if tables is None or tables:
-        database_create(database, drop=tables is not None)
+    into, into_url = database, database_url
+    if swap:
+        into, into_url = dataclasses.replace(database, name=restoring), url_naming(database_url, restoring)
+        if database_exists(database, restoring):
+            print(f"  Dropping {restoring}, left by an earlier restore")
+            database_drop(database, restoring)
+        database_create(database, restoring)
+        print(f"  Restoring into {restoring}; {database.name} is untouched until the checks pass")
+    elif tables is None:
+        database_create(database)
+    untouched = (
+        f"{database.name} is untouched; the restore is in {restoring} to inspect (drop it when done)" if swap else ""
+    )
     restored = run(
         [
             pg_restore,
@@ -522,24 +638,54 @@ def restore(args) -> int:
             "--no-privileges",
             "--exit-on-error",
             "--single-transaction",
-            f"--dbname={database.dsn()}",
+            f"--dbname={into.dsn()}",
             str(source / DUMP),
         ],
         env=database.env(),
     )
     if restored.returncode != 0:
-        raise Failed(f"pg_restore failed (the database was left without the backup's data):\n{restored.stderr.strip()}")
-    media_extract(source, media_root)
-    print(f"  Media: {len(members)} files into {media_root}")
+        raise Failed(
+            f"pg_restore failed ({untouched if swap else 'the database was left without the backup data'}):\n"
+            f"{restored.stderr.strip()}"
+        )
 
-    problems = restore_checks(database, database_url, manifest)
+    problems = restore_checks(into, into_url, manifest)
     if problems:
         print("The restore does not match the backup:", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
+        print(f"{untouched + '. ' if swap else ''}No files were written to {media_root}.", file=sys.stderr)
         return FAILED
+    if swap:
+        swap_in(database, restoring, kept, untouched)
+    media_extract(source, media_root)
+    print(f"  Media: {len(members)} files into {media_root}")
     print(f"Restored and checked: {database.name} matches the backup of {manifest['created_at']}.")
+    if swap:
+        print(
+            f"The database it replaced is kept as {kept}: once you are satisfied with the restore, drop it "
+            f'(DROP DATABASE "{kept}";).'
+        )
     return 0
+
+
+def swap_in(database: Database, restoring: str, kept: str, untouched: str) -> None:
+    """Rename the live database to `kept` and the checked restore to the live name (no one may be connected)."""
+    try:
+        sessions_refused(database)  # the service may have been started again while restoring
+        sessions_refused(database, restoring)
+    except Refused as refused:
+        raise Failed(f"{refused} ({untouched})") from None
+    try:
+        database_rename(database, database.name, kept)
+    except Failed as error:
+        raise Failed(f"{error} ({untouched})") from None
+    try:
+        database_rename(database, restoring, database.name)
+    except Failed as error:
+        database_rename(database, kept, database.name)  # put the live database back under its name
+        raise Failed(f"{error} ({untouched})") from None
+    print(f"  Swapped: {restoring} is now {database.name}; the database it replaces is now {kept}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -549,7 +695,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     restoring = commands.add_parser("restore", help="restore a backup into RESTORE_DATABASE_URL and check it")
     restoring.add_argument("backup", help="the backup's directory, such as backups/20260101T020000Z")
     restoring.add_argument(
-        "--replace", action="store_true", help="drop a database that has tables and overwrite existing files"
+        "--replace",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="DATABASE",
+        help="restore beside a database that has tables and swap it in once checked (the old one is kept, renamed), "
+        "and overwrite existing files; DATABASE_URL's own database must be named: --replace=<its name>",
     )
     return parser.parse_args(argv)
 

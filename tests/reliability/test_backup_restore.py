@@ -3,12 +3,16 @@ on PostgreSQL databases of the test's own.
 
 A source database is made from the migrated test database (as a template: migrating afresh takes a minute more and
 proves nothing else) and seeded with `seed_demo` at a small size, with a file in its MEDIA_ROOT. It is backed up
-once for the module. The round trip restores that backup into a scratch database and checks what an operator would:
-every table's row count against the source, the access log chain (`verify_audit_chain`), the file byte for byte,
-and the service itself: gunicorn on the restored database, a demo user signing in through the real sign-in pages
-(password, then the authenticator code) and opening a family's page. Every database the tests create is dropped.
+once for the module. The round trip restores that backup with --replace over a scratch database that has a table
+(kept under another name) and checks what an operator would: every table's row count against the source, the
+access log chain (`verify_audit_chain`), the file byte for byte, and the service itself: gunicorn on the restored
+database, a demo user signing in through the real sign-in pages (password, then the authenticator code) and
+opening a family's page. Other tests damage the dump (its checksum recomputed) and check that a failing restore
+leaves the database there untouched, and that the live database (DATABASE_URL's) is not replaced without its name.
+The databases are named after the run's test database, and every one the tests create is dropped.
 """
 
+import hashlib
 import http.cookiejar
 import json
 import os
@@ -37,13 +41,16 @@ from tests.load.run import ROOT, Server, app_env
 # source database's template.
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
-SOURCE = "earlyhelp_h4_backup_src"
-RESTORED = "earlyhelp_h4_backup_restore"
-UNTOUCHED = "earlyhelp_h4_backup_untouched"
 SCRIPT = str(ROOT / "scripts" / "backup.py")
 DEMO_USER = "manager.tang-hall@example.org"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FAMILY_LINK = re.compile(r'href="/families/([0-9a-f-]{36})/"')
+
+
+def _name(role: str) -> str:
+    """A database of these tests, named after the run's own test database so that two runs on one server (each
+    with its own DATABASE_URL) cannot collide."""
+    return f"{connection.settings_dict['NAME']}_bk_{role}"
 
 
 def _url(name: str) -> str:
@@ -76,6 +83,16 @@ def _server_sql(statement: sql.Composable) -> None:
 
 def _drop(name: str) -> None:
     _server_sql(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _databases_named(prefix: str) -> list[str]:
+    server = _server_connection()
+    try:
+        with server.cursor() as cursor:
+            cursor.execute("SELECT datname FROM pg_database WHERE left(datname, %s) = %s", [len(prefix), prefix])
+            return sorted(row[0] for row in cursor.fetchall())
+    finally:
+        server.close()
 
 
 def _database_exists(name: str) -> bool:
@@ -118,7 +135,9 @@ def _row_counts(name: str) -> dict[str, int]:
 
 
 def _run(args: list[str], env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=True, text=True, errors="replace", timeout=timeout, check=False
+    )
 
 
 def _backup_script(args: list[str], env: dict) -> subprocess.CompletedProcess:
@@ -134,16 +153,17 @@ def made(django_db_setup, django_db_blocker, tmp_path_factory):
             shutil.which("pg_dump") is not None, "pg_dump is not installed (apt-get install postgresql-client)"
         )
         template = connection.settings_dict["NAME"]
+        source = _name("src")
         connections.close_all()  # a template database must have no one connected
     tmp = tmp_path_factory.mktemp("backup")
-    env = app_env(_url(SOURCE), tmp) | {"BACKUP_DIR": str(tmp / "backups")}
+    env = app_env(_url(source), tmp) | {"BACKUP_DIR": str(tmp / "backups")}
     media = Path(env["MEDIA_ROOT"]) / "documents" / "2026"
     media.mkdir(parents=True)
     upload = media / "plan.pdf"
     upload.write_bytes(os.urandom(50_000))
-    _drop(SOURCE)
+    _drop(source)
     try:
-        _server_sql(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(SOURCE), sql.Identifier(template)))
+        _server_sql(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(source), sql.Identifier(template)))
         seeded = _run(
             [sys.executable, "manage.py", "seed_demo", "--families=24", "--access-events=150", "--seed=7"], env
         )
@@ -151,9 +171,9 @@ def made(django_db_setup, django_db_blocker, tmp_path_factory):
         written = _backup_script(["backup"], env)
         assert written.returncode == 0, written.stdout + written.stderr
         (backup,) = (tmp / "backups").iterdir()
-        yield {"env": env, "tmp": tmp, "backup": backup, "upload": upload, "output": written.stdout}
+        yield {"env": env, "tmp": tmp, "backup": backup, "upload": upload, "output": written.stdout, "source": source}
     finally:
-        _drop(SOURCE)
+        _drop(source)
 
 
 def test_backup_writes_the_dump_the_media_and_a_manifest_readable_by_its_owner_only(made):
@@ -163,50 +183,156 @@ def test_backup_writes_the_dump_the_media_and_a_manifest_readable_by_its_owner_o
     assert sorted(path.name for path in backup.iterdir()) == ["database.dump", "manifest.json", "media.tar.gz"]
     assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in backup.iterdir())
     manifest = json.loads((backup / "manifest.json").read_text())
-    assert manifest["database"] == SOURCE
-    assert manifest["tables"] == _row_counts(SOURCE)
-    (head,) = _query(SOURCE, "SELECT last_hash FROM audit_accesschainhead WHERE id = 1")
+    assert manifest["database"] == made["source"]
+    assert manifest["tables"] == _row_counts(made["source"])
+    (head,) = _query(made["source"], "SELECT last_hash FROM audit_accesschainhead WHERE id = 1")
     assert manifest["access_log"]["chain_head"] == head[0]
     assert manifest["media_files"] == 1
     assert set(manifest["files"]) == {"database.dump", "media.tar.gz"}
 
 
-def test_restore_into_a_scratch_database_brings_back_every_row_the_audit_chain_the_files_and_working_pages(made):
-    env = made["env"] | {"RESTORE_DATABASE_URL": _url(RESTORED), "MEDIA_ROOT": str(made["tmp"] / "restored-media")}
-    _drop(RESTORED)
+def test_restore_with_replace_brings_back_every_row_the_chain_the_files_and_working_pages_and_keeps_the_old_database(
+    made,
+):
+    restored_db = _name("restore")
+    env = made["env"] | {"RESTORE_DATABASE_URL": _url(restored_db), "MEDIA_ROOT": str(made["tmp"] / "restored-media")}
+    _drop(restored_db)
     try:
         # A database that already has tables is refused, and left as it was, unless --replace is given.
-        _server_sql(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(RESTORED)))
-        _query(RESTORED, "CREATE TABLE earlier (id int); INSERT INTO earlier VALUES (1) RETURNING id")
+        _server_sql(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(restored_db)))
+        _query(restored_db, "CREATE TABLE earlier (id int); INSERT INTO earlier VALUES (1) RETURNING id")
         refused = _backup_script(["restore", str(made["backup"])], env)
         assert refused.returncode == 2, refused.stdout + refused.stderr
         assert "already has 1 table:" in refused.stderr
         assert "--replace" in refused.stderr
-        assert _query(RESTORED, "SELECT id FROM earlier") == [(1,)]
+        assert f"Target: {_url(restored_db)} (RESTORE_DATABASE_URL)" in refused.stdout
+        assert _query(restored_db, "SELECT id FROM earlier") == [(1,)]
         assert not Path(env["MEDIA_ROOT"]).exists()
 
         restored = _backup_script(["restore", str(made["backup"]), "--replace"], env)
         assert restored.returncode == 0, restored.stdout + restored.stderr
         assert "Access log chain: intact" in restored.stdout
 
-        counts = _row_counts(RESTORED)
-        assert counts == _row_counts(SOURCE)
+        # The database it replaced is kept, renamed, with its table; the restore took the name.
+        (kept,) = _databases_named(f"{restored_db}_before_")
+        assert re.fullmatch(rf"{re.escape(restored_db)}_before_\d{{8}}T\d{{6}}Z", kept)
+        assert f"kept as {kept}" in restored.stdout
+        assert _query(kept, "SELECT id FROM earlier") == [(1,)]
+        assert not _database_exists(f"{restored_db}_restoring")
+
+        counts = _row_counts(restored_db)
+        assert "earlier" not in counts
+        assert counts == _row_counts(made["source"])
         assert counts["cases_family"] >= 24
         assert counts["audit_accessevent"] >= 150
-        chain = _run([sys.executable, "manage.py", "verify_audit_chain"], env | {"DATABASE_URL": _url(RESTORED)})
+        chain = _run([sys.executable, "manage.py", "verify_audit_chain"], env | {"DATABASE_URL": _url(restored_db)})
         assert chain.returncode == 0, chain.stdout + chain.stderr
         assert "intact" in chain.stdout
         restored_upload = Path(env["MEDIA_ROOT"]) / made["upload"].relative_to(made["env"]["MEDIA_ROOT"])
         assert restored_upload.read_bytes() == made["upload"].read_bytes()
 
-        _family_page_renders_after_signing_in(env | {"DATABASE_URL": _url(RESTORED)}, made["tmp"] / "server")
+        _family_page_renders_after_signing_in(restored_db, env | {"DATABASE_URL": _url(restored_db)}, made["tmp"])
     finally:
-        _drop(RESTORED)
+        for name in [restored_db, f"{restored_db}_restoring", *_databases_named(f"{restored_db}_before_")]:
+            _drop(name)
 
 
-def _family_page_renders_after_signing_in(env: dict, logs: Path) -> None:
+def _damaged_backup(made, target: Path, *, at: float) -> Path:
+    """A copy of the backup with 64 KB of its dump overwritten at `at` of its length and the manifest's checksum
+    recomputed, so that the damage passes the checksum and is found by pg_restore."""
+    shutil.copytree(made["backup"], target)
+    dump = target / "database.dump"
+    content = bytearray(dump.read_bytes())
+    offset = int(len(content) * at)
+    content[offset : offset + 65536] = b"\xff" * len(content[offset : offset + 65536])
+    dump.write_bytes(bytes(content))
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["files"]["database.dump"]["sha256"] = hashlib.sha256(bytes(content)).hexdigest()
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    return target
+
+
+def test_a_replace_whose_pg_restore_fails_leaves_the_database_there_untouched_and_the_attempt_to_inspect(
+    made, tmp_path
+):
+    # The dump's table of contents fills most of it; the table data is at the end.
+    damaged = _damaged_backup(made, tmp_path / "damaged", at=0.9)
+    listed = _run(["pg_restore", "--list", str(damaged / "database.dump")], made["env"])
+    assert listed.returncode == 0, "the damage must be in the data, past the table of contents: " + listed.stderr
+    target = _name("failing")
+    env = made["env"] | {"RESTORE_DATABASE_URL": _url(target), "MEDIA_ROOT": str(tmp_path / "media")}
+    _drop(target)
+    try:
+        _server_sql(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(target)))
+        _query(target, "CREATE TABLE earlier (id int); INSERT INTO earlier VALUES (1) RETURNING id")
+        failed = _backup_script(["restore", str(damaged), "--replace"], env)
+        assert failed.returncode == 1, failed.stdout + failed.stderr
+        assert "pg_restore failed" in failed.stderr
+        assert f"{target} is untouched; the restore is in {target}_restoring" in failed.stderr
+        assert _query(target, "SELECT id FROM earlier") == [(1,)]
+        assert _database_exists(f"{target}_restoring")
+        assert _databases_named(f"{target}_before_") == []
+        assert not (tmp_path / "media").exists()
+    finally:
+        for name in [target, f"{target}_restoring", *_databases_named(f"{target}_before_")]:
+            _drop(name)
+
+
+def test_restore_refuses_a_dump_this_pg_restore_cannot_read_and_touches_nothing(made, tmp_path):
+    unreadable = _damaged_backup(made, tmp_path / "unreadable", at=0)
+    target = _name("unreadable")
+    env = made["env"] | {"RESTORE_DATABASE_URL": _url(target), "MEDIA_ROOT": str(tmp_path / "media")}
+    try:
+        refused = _backup_script(["restore", str(unreadable), "--replace"], env)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "cannot read" in refused.stderr
+        assert "Nothing was restored" in refused.stderr
+        assert not _database_exists(target)
+        assert not _database_exists(f"{target}_restoring")
+    finally:
+        _drop(target)
+
+
+def test_an_empty_restore_database_url_is_treated_as_unset_and_the_target_is_named(made, tmp_path):
+    env = made["env"] | {"RESTORE_DATABASE_URL": "", "MEDIA_ROOT": str(tmp_path / "media")}
+    refused = _backup_script(["restore", str(made["backup"])], env)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert f"Target: {_url(made['source'])} (DATABASE_URL, as RESTORE_DATABASE_URL is empty)" in refused.stdout
+    assert f"{made['source']} on " in refused.stderr
+    assert f"--replace={made['source']}" in refused.stderr
+
+
+def test_replacing_database_url_own_database_is_refused_unless_confirmed_by_its_name(made, tmp_path):
+    env = {key: value for key, value in made["env"].items() if key != "RESTORE_DATABASE_URL"}
+    env |= {"MEDIA_ROOT": str(tmp_path / "media")}
+    before = _row_counts(made["source"])
+    refused = _backup_script(["restore", str(made["backup"]), "--replace"], env)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "(DATABASE_URL, as RESTORE_DATABASE_URL is not set)" in refused.stdout
+    assert "the live service's: to replace it, confirm by its name" in refused.stderr
+    assert f"--replace={made['source']}" in refused.stderr
+
+    misnamed = _backup_script(["restore", str(made["backup"]), "--replace=earlyhelp"], env)
+    assert misnamed.returncode == 2, misnamed.stdout + misnamed.stderr
+    assert f"--replace=earlyhelp does not name the target database, {made['source']}" in misnamed.stderr
+
+    # The same database reached through RESTORE_DATABASE_URL is the live one all the same.
+    aliased = _backup_script(
+        ["restore", str(made["backup"]), "--replace"], env | {"RESTORE_DATABASE_URL": _url(made["source"])}
+    )
+    assert aliased.returncode == 2, aliased.stdout + aliased.stderr
+    assert "the live service's" in aliased.stderr
+
+    assert _row_counts(made["source"]) == before
+    assert not _database_exists(f"{made['source']}_restoring")
+    assert _databases_named(f"{made['source']}_before_") == []
+    assert not (tmp_path / "media").exists()
+
+
+def _family_page_renders_after_signing_in(name: str, env: dict, tmp: Path) -> None:
     """gunicorn on the restored database: a demo manager signs in with the password and the authenticator code,
     opens the family list and then the first family on it."""
+    logs = tmp / "server"
     logs.mkdir()
     with Server(env, logs, workers=1, threads=2) as server:
         browser = _Browser(server.base)
@@ -221,7 +347,7 @@ def _family_page_renders_after_signing_in(env: dict, logs: Path) -> None:
         assert found, families
         page = browser.get(f"/families/{found.group(1)}/")
         ((reference, name),) = _query(
-            RESTORED, "SELECT reference, name FROM cases_family WHERE uuid = %s", [found.group(1)]
+            name, "SELECT reference, name FROM cases_family WHERE uuid = %s", [found.group(1)]
         )
         assert reference in page
         assert name in page
@@ -272,16 +398,17 @@ def test_restore_refuses_a_backup_whose_dump_was_changed_and_touches_nothing(mad
     content = bytearray(dump.read_bytes())
     content[len(content) // 2] ^= 0xFF
     dump.write_bytes(bytes(content))
-    env = made["env"] | {"RESTORE_DATABASE_URL": _url(UNTOUCHED), "MEDIA_ROOT": str(tmp_path / "media")}
+    untouched = _name("untouched")
+    env = made["env"] | {"RESTORE_DATABASE_URL": _url(untouched), "MEDIA_ROOT": str(tmp_path / "media")}
     try:
         refused = _backup_script(["restore", str(tampered)], env)
         assert refused.returncode == 2, refused.stdout + refused.stderr
         assert "database.dump does not match its SHA-256 in manifest.json" in refused.stderr
         assert "Nothing was restored" in refused.stderr
-        assert not _database_exists(UNTOUCHED)
+        assert not _database_exists(untouched)
         assert not (tmp_path / "media").exists()
     finally:
-        _drop(UNTOUCHED)
+        _drop(untouched)
 
 
 def test_restore_refuses_to_overwrite_files_already_in_media_root_without_replace(made, tmp_path):
@@ -289,15 +416,16 @@ def test_restore_refuses_to_overwrite_files_already_in_media_root_without_replac
     existing = media / made["upload"].relative_to(made["env"]["MEDIA_ROOT"])
     existing.parent.mkdir(parents=True)
     existing.write_bytes(b"a newer upload")
-    env = made["env"] | {"RESTORE_DATABASE_URL": _url(UNTOUCHED), "MEDIA_ROOT": str(media)}
+    untouched = _name("untouched")
+    env = made["env"] | {"RESTORE_DATABASE_URL": _url(untouched), "MEDIA_ROOT": str(media)}
     try:
         refused = _backup_script(["restore", str(made["backup"])], env)
         assert refused.returncode == 2, refused.stdout + refused.stderr
         assert "1 of the backup's files already exist" in refused.stderr
         assert existing.read_bytes() == b"a newer upload"
-        assert not _database_exists(UNTOUCHED)
+        assert not _database_exists(untouched)
     finally:
-        _drop(UNTOUCHED)
+        _drop(untouched)
 
 
 def test_backup_refuses_sqlite_and_says_what_to_do_instead(tmp_path):
