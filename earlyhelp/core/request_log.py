@@ -124,11 +124,24 @@ def task_log_finished(task_id: str) -> None:
             _context.reset(token)
 
 
+# PostgreSQL's DETAIL line repeats the row's values ("Failing row contains (...)", "Key (email)=(...) already
+# exists"), and psycopg puts it in the exception's text, so a logged error could carry a name. Those lines go.
+_DATABASE_DETAIL = re.compile(r"^[ \t]*DETAIL:.*(?:\n|$)", re.MULTILINE)
+
+
+def database_details_removed(text: str) -> str:
+    """`text` without PostgreSQL's DETAIL lines, which can hold the values of the row concerned."""
+    return _DATABASE_DETAIL.sub("", text)
+
+
 class RequestContextFilter(logging.Filter):
     """On the console handler: adds `request_id` and, once known, `user_id` to every record written during a request
     or a Celery task, whichever logger wrote it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "DETAIL:" in message:
+            record.msg, record.args = database_details_removed(message), ()
         context = _context.get()
         if context is not None:
             if not hasattr(record, "request_id"):
@@ -150,9 +163,15 @@ class JsonFormatter(BaseJsonFormatter):
         kwargs.setdefault("timestamp", "time")
         super().__init__("%(levelname)s %(name)s %(message)s", *args, **kwargs)
 
+    def formatException(self, exc_info) -> str:
+        return database_details_removed(super().formatException(exc_info))
+
 
 class PlainFormatter(logging.Formatter):
     """A readable line for development and tests, ending in the request id and user id when the record has them."""
+
+    def formatException(self, exc_info) -> str:
+        return database_details_removed(super().formatException(exc_info))
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)

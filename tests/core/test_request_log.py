@@ -11,7 +11,7 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 from django.test import Client
 from django.urls import path, reverse
 
@@ -33,8 +33,25 @@ def _database_gone(request):
     raise OperationalError("could not connect to server")
 
 
-# The site's pages, and two that fail, for the error page tests (`@pytest.mark.urls(__name__)`).
-urlpatterns = [path("test-broken/", _broken), path("test-database-gone/", _database_gone), *site_urlpatterns]
+# What psycopg puts in a constraint error's text: PostgreSQL's DETAIL line repeats the row's values.
+ROW_REFUSED = (
+    'new row for relation "people_person" violates check constraint "named"\n'
+    "DETAIL:  Failing row contains (Quartermaine, quartermaine@example.org)."
+)
+
+
+def _row_refused(request):
+    logging.getLogger("earlyhelp.test").warning("Could not save: %s", IntegrityError(ROW_REFUSED))
+    raise IntegrityError(ROW_REFUSED)
+
+
+# The site's pages, and three that fail, for the error page tests (`@pytest.mark.urls(__name__)`).
+urlpatterns = [
+    path("test-broken/", _broken),
+    path("test-database-gone/", _database_gone),
+    path("test-row-refused/", _row_refused),
+    *site_urlpatterns,
+]
 handler500 = "earlyhelp.core.views.server_error"
 
 
@@ -150,6 +167,15 @@ def test_an_error_is_logged_as_one_json_line_with_its_traceback(json_log):
     assert error["exc_info"].startswith("Traceback (most recent call last):")
     assert "RuntimeError: something went wrong" in error["exc_info"]
     assert all(line.startswith("{") for line in json_log.getvalue().splitlines())
+
+
+@pytest.mark.urls(__name__)
+def test_a_database_errors_row_values_never_reach_the_log(json_log):
+    response = Client(raise_request_exception=False).get("/test-row-refused/")
+    assert response.status_code == 500
+    logged = json_log.getvalue()
+    assert 'violates check constraint \\"named\\"' in logged, "the error itself is logged"
+    assert "Quartermaine" not in logged and "DETAIL" not in logged
 
 
 @pytest.mark.urls(__name__)
