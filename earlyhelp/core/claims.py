@@ -17,7 +17,7 @@ or through a pooler in session mode.
 
 import logging
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from django.db import DatabaseError, connection
 
@@ -62,19 +62,30 @@ def hold(kind: int, pk: int, *, wait: float = TAKE_WAIT_SECONDS):
     if not supported():
         yield True
         return
-    deadline = time.monotonic() + wait
-    taken = _try(kind, pk)
-    while not taken and time.monotonic() < deadline:
-        time.sleep(_POLL_SECONDS)
-        taken = _try(kind, pk)
+    taken = False
     try:
+        deadline = time.monotonic() + wait
+        taken = _try(kind, pk)
+        while not taken and time.monotonic() < deadline:
+            time.sleep(_POLL_SECONDS)
+            taken = _try(kind, pk)
         yield taken
     finally:
         if taken:
-            try:
-                _release(kind, pk)
-            except DatabaseError:  # the connection was lost meanwhile, and the lock with it
-                logger.warning("Could not give back the hold on job %s of kind %s: connection lost", pk, kind)
+            _give_back(kind, pk)
+
+
+def _give_back(kind: int, pk: int) -> None:
+    """Release the hold. If that fails (the connection lost, an aborted transaction, a time limit raised mid-call),
+    close the connection, which always releases it, rather than leave it on a connection kept for the next task."""
+    try:
+        _release(kind, pk)
+    except BaseException as failed:
+        logger.warning("Could not give back the hold on job %s of kind %s: closing the connection", pk, kind)
+        with suppress(DatabaseError):
+            connection.close()
+        if not isinstance(failed, DatabaseError):
+            raise
 
 
 def holder_alive(kind: int, pk: int) -> bool:
