@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,14 +54,32 @@ def wait_for(done, what: str, *, timeout: float = 60, processes=()) -> None:
     pytest.fail(f"did not {what} within {timeout:.0f} seconds")
 
 
+def sessions_waiting_on_locks(count: int, threads=(), *, timeout: float = 60) -> None:
+    """Wait until `count` other sessions of this database are blocked on a lock (a condition, not a time); fail if
+    one of `threads` ends first or `timeout` seconds pass, rather than hang."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0] >= count:
+                return
+            assert all(thread.is_alive() for thread in threads), "a session ended before it was blocked"
+            time.sleep(0.05)
+    pytest.fail(f"{count} sessions were not blocked on a lock within {timeout:.0f} seconds")
+
+
 def _stop(process: subprocess.Popen) -> None:
+    """Stop a process the test started, and everything it started (a worker's pool processes)."""
     if process.poll() is None:
-        process.terminate()
-        try:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
             process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # what is left of its group, the parent included
+    process.wait(timeout=15)
 
 
 @dataclass
@@ -100,6 +118,7 @@ class RedisServer:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 15
         while not self.answers():
@@ -194,7 +213,9 @@ class Queue:
         args += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO", name]
         log_path = Path(settings.MEDIA_ROOT).parent / f"worker-{uuid.uuid4().hex[:8]}.log"
         with open(log_path, "wb") as log:
-            process = Worker(args, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+            process = Worker(
+                args, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         process.log_path = log_path
         self.workers.append(process)
         return process

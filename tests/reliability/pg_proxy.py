@@ -147,7 +147,12 @@ class Gunicorn:
         self.port = _spare_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        environment = os.environ | {"DATABASE_URL": database_url, "LOG_FORMAT": "json", "DJANGO_DEBUG": "0"} | env
+        # The default connect timeout, whatever the caller's environment (.env) says: the 503 must come within 5 s.
+        environment = (
+            os.environ
+            | {"DATABASE_URL": database_url, "LOG_FORMAT": "json", "DJANGO_DEBUG": "0", "DB_CONNECT_TIMEOUT": "3"}
+            | env
+        )
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(
             [

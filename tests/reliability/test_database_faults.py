@@ -126,7 +126,7 @@ def test_a_statement_past_statement_timeout_is_a_503_and_nothing_the_request_wro
     own_family,
 ):
     child = FamilyMemberFactory(family=own_family).person
-    app = gunicorn_factory(database_url=database_url(), DB_STATEMENT_TIMEOUT_MS="500")
+    app = gunicorn_factory(database_url=database_url(), DB_STATEMENT_TIMEOUT_MS="2000")
     browser = _browser(cfs_worker_user)
     form = app.url + reverse("cases:note_add", kwargs={"uuid": own_family.uuid})
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(form, timeout=30).text).group(1)
@@ -142,7 +142,7 @@ def test_a_statement_past_statement_timeout_is_a_503_and_nothing_the_request_wro
     }
 
     # The note's row and its history row are written, then the people it concerns: that statement overruns.
-    with _slow_inserts(CaseNote.people.through._meta.db_table, seconds=3):
+    with _slow_inserts(CaseNote.people.through._meta.db_table, seconds=10):
         response = browser.post(form, data=note, timeout=30, allow_redirects=False)
     reference = _assert_unavailable_page(response)
     assert not CaseNote.objects.filter(family=own_family).exists()

@@ -20,6 +20,7 @@ from tests.auth import signed_in_client
 from tests.cases.test_plans_services import make_episode
 from tests.conftest import is_postgresql, require_service
 from tests.factories import FamilyPlanFactory
+from tests.reliability.conftest import sessions_waiting_on_locks
 from tests.security.test_access_matrix import (  # noqa: F401 (world is a fixture)
     MATRIX,
     PERSONAS,
@@ -256,17 +257,6 @@ def test_form_tokens_are_purged_every_night_by_beat(settings):
 # ------------------------------------------------------------------ at the same moment, on PostgreSQL
 
 
-def _waiting_on_locks(count: int) -> None:
-    """Wait until `count` other sessions are blocked on a lock (a condition, not a time)."""
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-            if cursor.fetchone()[0] >= count:
-                return
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_copies_sent_at_the_same_moment_save_one_goal(cfs_worker_user, plan):
     require_service(is_postgresql(), "PostgreSQL is needed to send a form twice at the same moment")
@@ -282,7 +272,7 @@ def test_two_copies_sent_at_the_same_moment_save_one_goal(cfs_worker_user, plan)
             with transaction.atomic():
                 FormSubmission.objects.create(token=token, user=cfs_worker_user, path=url)
                 held.set()
-                release.wait()
+                release.wait(timeout=120)
                 transaction.set_rollback(True)
         finally:
             connection.close()
@@ -299,13 +289,15 @@ def test_two_copies_sent_at_the_same_moment_save_one_goal(cfs_worker_user, plan)
 
     threads = [threading.Thread(target=holder)] + [threading.Thread(target=send, args=(i,)) for i in range(2)]
     threads[0].start()
-    held.wait()
+    assert held.wait(timeout=60), "the third session did not take its lock"
     for thread in threads[1:]:
         thread.start()
-    _waiting_on_locks(2)
-    release.set()
+    try:
+        sessions_waiting_on_locks(2, threads)
+    finally:
+        release.set()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=120)
     assert [r.status_code for r in responses] == [302, 302]
     assert responses[0]["Location"] == responses[1]["Location"]
     assert Goal.objects.filter(plan=plan).count() == 1

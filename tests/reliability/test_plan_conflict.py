@@ -16,6 +16,7 @@ from tests.auth import signed_in_client
 from tests.cases.test_plans_services import make_episode
 from tests.conftest import is_postgresql, require_service
 from tests.factories import FamilyPlanFactory, GoalFactory
+from tests.reliability.conftest import sessions_waiting_on_locks
 
 LOCK_VERSION = re.compile(r'name="lock_version" value="(\d+)"')
 TOKEN = re.compile(r'name="form_token" value="([0-9a-f-]{36})"')
@@ -106,17 +107,6 @@ def test_one_person_pressing_save_twice_is_not_shown_a_conflict_with_themselves(
 # ------------------------------------------------------------------ at the same moment, on PostgreSQL
 
 
-def _waiting_on_locks(count: int) -> None:
-    """Wait until `count` other sessions are blocked on a lock (a condition, not a time)."""
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-            if cursor.fetchone()[0] >= count:
-                return
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("page", ["plan_edit", "goal_edit"])
 def test_two_people_saving_at_the_same_moment_one_wins_whole_and_the_other_is_told(
@@ -139,7 +129,7 @@ def test_two_people_saving_at_the_same_moment_one_wins_whole_and_the_other_is_to
             with transaction.atomic():
                 model.objects.select_for_update().get(pk=record.pk)
                 held.set()
-                release.wait()
+                release.wait(timeout=120)
         finally:
             connection.close()
 
@@ -156,13 +146,15 @@ def test_two_people_saving_at_the_same_moment_one_wins_whole_and_the_other_is_to
 
     threads = [threading.Thread(target=holder)] + [threading.Thread(target=save, args=(name,)) for name in people]
     threads[0].start()
-    held.wait()
+    assert held.wait(timeout=60), "the third session did not take its lock"
     for thread in threads[1:]:
         thread.start()
-    _waiting_on_locks(len(people))
-    release.set()
+    try:
+        sessions_waiting_on_locks(len(people), threads)
+    finally:
+        release.set()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=120)
 
     winners = [name for name, response in responses.items() if response.status_code == 302]
     losers = [name for name, response in responses.items() if response.status_code == 200]

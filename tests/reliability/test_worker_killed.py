@@ -18,7 +18,7 @@ from documents.models import Document, DocumentRequest
 from earlyhelp.accounts.models import Notification
 from tests.documents.test_services import make_plan, stored_bytes
 from tests.factories import FamilyFactory
-from tests.reliability.conftest import shared_redis_url, wait_for
+from tests.reliability.conftest import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -73,9 +73,9 @@ def assert_made_once(request: DocumentRequest, requester) -> None:
 
 
 def test_worker_pool_process_killed_mid_render_the_export_is_made_once_after_redelivery(
-    queue_on, open_plans, lats, lat_manager_user
+    queue_on, own_redis, open_plans, lats, lat_manager_user
 ):
-    queue = queue_on(shared_redis_url())
+    queue = queue_on(own_redis.url)  # its own Redis: a short visibility timeout restores every unacked message
     worker = queue.worker(pool="prefork")
     request = services.team_plans_request(user=lat_manager_user, team=lats["tang-hall"])
 
@@ -92,9 +92,9 @@ def test_worker_pool_process_killed_mid_render_the_export_is_made_once_after_red
 
 
 def test_whole_worker_killed_mid_render_another_worker_makes_the_export_once_after_redelivery(
-    queue_on, open_plans, lats, lat_manager_user
+    queue_on, own_redis, open_plans, lats, lat_manager_user
 ):
-    queue = queue_on(shared_redis_url())
+    queue = queue_on(own_redis.url)  # its own Redis: a short visibility timeout restores every unacked message
     first = queue.worker(pool="solo")
     request = services.team_plans_request(user=lat_manager_user, team=lats["tang-hall"])
 
