@@ -33,6 +33,7 @@ NOT_TRACKED = {
     "reporting.IndicatorSnapshot": "derived figures, replaced whole by the monthly job; no personal data",
     "accounts.SignedInSession": "a record of sign-ins kept for the user's list of sessions, not a domain record",
     "governance.FamilyTombstone": "what is left after disposal: written once, no personal data",
+    "core.FormSubmission": "a one-off form token that makes a form sent twice save once; no personal data, purged",
 }
 
 

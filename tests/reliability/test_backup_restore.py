@@ -1,15 +1,16 @@
 """Backups that restore: `scripts/backup.py` (behind `make backup` and `make restore`) run as an operator runs it,
 on PostgreSQL databases of the test's own.
 
-A source database is made from the migrated test database (as a template: migrating afresh takes a minute more and
-proves nothing else) and seeded with `seed_demo` at a small size, with a file in its MEDIA_ROOT. It is backed up
-once for the module. The round trip restores that backup with --replace over a scratch database that has a table
-(kept under another name) and checks what an operator would: every table's row count against the source, the
-access log chain (`verify_audit_chain`), the file byte for byte, and the service itself: gunicorn on the restored
-database, a demo user signing in through the real sign-in pages (password, then the authenticator code) and
-opening a family's page. Other tests damage the dump (its checksum recomputed) and check that a failing restore
-leaves the database there untouched, and that the live database (DATABASE_URL's) is not replaced without its name.
-The databases are named after the run's test database, and every one the tests create is dropped.
+A source database of the test's own is migrated from nothing (the test database cannot be its template: tests that
+ran before may have emptied its tables, reference data included) and seeded with `seed_demo` at a small size, with
+a file in its MEDIA_ROOT. It is backed up once for the module. The round trip restores that backup with --replace
+over a scratch database that has a table (kept under another name) and checks what an operator would: every
+table's row count against the source, the access log chain (`verify_audit_chain`), the file byte for byte, and the
+service itself: gunicorn on the restored database, a demo user signing in through the real sign-in pages
+(password, then the authenticator code) and opening a family's page. Other tests damage the dump (its checksum
+recomputed) and check that a failing restore leaves the database there untouched, and that the live database
+(DATABASE_URL's) is not replaced without its name. The databases are named after the run's test database, and
+every one the tests create is dropped.
 """
 
 import hashlib
@@ -29,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from psycopg2 import sql
 
 from cases.demo.staff import DEMO_PASSWORD, demo_totp_key
@@ -37,8 +38,8 @@ from earlyhelp.accounts.otp import totp_code_now
 from tests.conftest import is_postgresql, require_service
 from tests.load.run import ROOT, Server, app_env
 
-# django_db: so that the test database is set up (migrated) even when these are the only tests run; it is the
-# source database's template.
+# django_db: the databases are named after the run's test database, which is then set up even when these are the
+# only tests run.
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
 SCRIPT = str(ROOT / "scripts" / "backup.py")
@@ -152,9 +153,7 @@ def made(django_db_setup, django_db_blocker, tmp_path_factory):
         require_service(
             shutil.which("pg_dump") is not None, "pg_dump is not installed (apt-get install postgresql-client)"
         )
-        template = connection.settings_dict["NAME"]
         source = _name("src")
-        connections.close_all()  # a template database must have no one connected
     tmp = tmp_path_factory.mktemp("backup")
     env = app_env(_url(source), tmp) | {"BACKUP_DIR": str(tmp / "backups")}
     media = Path(env["MEDIA_ROOT"]) / "documents" / "2026"
@@ -163,7 +162,11 @@ def made(django_db_setup, django_db_blocker, tmp_path_factory):
     upload.write_bytes(os.urandom(50_000))
     _drop(source)
     try:
-        _server_sql(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(source), sql.Identifier(template)))
+        # A database of its own, migrated from nothing: the test database cannot be its template, as the tests that
+        # ran before this one may have emptied its tables (reference data included).
+        _server_sql(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(source)))
+        migrated = _run([sys.executable, "manage.py", "migrate", "--noinput"], env)
+        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
         seeded = _run(
             [sys.executable, "manage.py", "seed_demo", "--families=24", "--access-events=150", "--seed=7"], env
         )
